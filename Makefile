@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make-stamps
+export FLASK_APP := app
+
+.PHONY: run test bench migrate seed clean
+
+$(STAMPS):
+	mkdir -p $(STAMPS)
+
+# Debian packages the app needs at run time (pyzbar's libzbar) and the browser the tests drive.
+$(STAMPS)/debian-run: | $(STAMPS)
+	@if ! ldconfig -p | grep -q libzbar.so.0; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzbar0; fi
+	touch $@
+
+$(STAMPS)/debian-test: $(STAMPS)/debian-run
+	@if ! command -v chromium >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+	touch $@
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(STAMPS)/python: requirements.txt $(VENV)/bin/python | $(STAMPS)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(STAMPS)/npm: package.json | $(STAMPS)
+	npm install --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp -r node_modules/idb/build static/vendor/idb
+	touch $@
+
+.PHONY: install
+install: $(STAMPS)/python $(STAMPS)/npm $(STAMPS)/debian-run
+
+migrate: install
+	$(PY) -m flask db upgrade
+
+run: migrate
+	$(PY) -m flask seed demo --if-empty
+	$(PY) -m flask serve
+
+test: install $(STAMPS)/debian-test
+	$(PY) -m pytest
+
+bench: install $(STAMPS)/debian-test
+	$(PY) bench/intake.py
+
+clean:
+	rm -rf $(STAMPS) $(VENV) node_modules static/vendor

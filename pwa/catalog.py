@@ -1,0 +1,95 @@
+"""The catalog devices scan against: products with every barcode, locations and par levels, served as deltas.
+
+Every change to a catalog row takes the next number of the `catalog` counter (its revision); a device keeps the
+highest revision it has seen as its cursor and asks only for what changed after it, archived rows included so
+it can drop them.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from .models import Counter, Location, ParLevel, Product, User
+
+PAGE_SIZE = 5000
+
+
+def next_revisions(session: Session, count: int = 1) -> range:
+    """Reserves `count` consecutive revision numbers; the row lock keeps writers from sharing one."""
+    if session.get(Counter, "catalog") is None:
+        session.add(Counter(name="catalog", value=0))
+        session.flush()
+    top = session.execute(update(Counter).where(Counter.name == "catalog")
+                          .values(value=Counter.value + count).returning(Counter.value)).scalar_one()
+    return range(top - count + 1, top + 1)
+
+
+def stamp(session: Session, *rows: Location | Product | ParLevel) -> None:
+    for row, revision in zip(rows, next_revisions(session, len(rows))):
+        row.rev = revision
+
+
+def product_json(product: Product) -> dict:
+    unit_codes = [b.code for b in product.barcodes if b.qty == 1]
+    return {"ref": product.ref, "name": product.name, "barcodes": unit_codes,
+            "packs": [{"barcode": b.code, "qty": b.qty} for b in product.barcodes if b.qty != 1],
+            "uom": product.uom, "tracking": product.tracking, "billable": product.billable,
+            "price": float(product.price), "active": product.active}
+
+
+def location_json(location: Location) -> dict:
+    return {"code": location.code, "name": location.name, "kind": location.kind, "active": location.active}
+
+
+def par_json(par: ParLevel) -> dict:
+    return {"location": par.location.code, "ref": par.product.ref, "min": par.min_qty, "max": par.max_qty,
+            "active": par.active}
+
+
+def parse_cursor(raw: str | None) -> int | None:
+    """None for a first sync; raises ValueError for something that is not a cursor this server gave out."""
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValueError(raw)
+    return int(raw)
+
+
+def catalog_page(session: Session, user: User, since: int | None, limit: int = PAGE_SIZE) -> dict:
+    """One page of what changed after `since` for this user's locations, oldest revision first.
+
+    Products are the hospital's whole item master (a nurse may scan anything on the shelf); locations and par
+    levels are those of the user's scope. The first sync leaves out archived rows; a delta includes them.
+    """
+    codes = {location.code for location in user.locations}
+    after = since or 0
+
+    def changed(model, *criteria):
+        query = select(model).where(model.rev > after, *criteria).order_by(model.rev).limit(limit + 1)
+        if since is None:
+            query = query.where(model.active.is_(True))
+        if model is Product:
+            query = query.options(selectinload(Product.barcodes))
+        return list(session.scalars(query))
+
+    rows = [("product", product) for product in changed(Product)]
+    rows += [("location", loc) for loc in changed(Location, Location.code.in_(codes))]
+    rows += [("par", par) for par in changed(ParLevel, ParLevel.location.has(Location.code.in_(codes)))]
+    rows.sort(key=lambda kind_row: kind_row[1].rev)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = rows[-1][1].rev if rows else max(after, current_revision(session))
+    page = {"products": [], "locations": [], "par": [], "cursor": str(cursor), "more": more}
+    for kind, row in rows:
+        if kind == "product":
+            page["products"].append(product_json(row))
+        elif kind == "location":
+            page["locations"].append(location_json(row))
+        else:
+            page["par"].append(par_json(row))
+    return page
+
+
+def current_revision(session: Session) -> int:
+    counter = session.get(Counter, "catalog")
+    return counter.value if counter else 0

@@ -1,0 +1,114 @@
+"""Settings read from the environment, checked once at start so a wrong value is one readable line."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class OdooSettings:
+    url: str
+    db: str
+    user: str
+    password: str
+
+
+def database_url(raw: str | None, instance_path: Path) -> str:
+    if not raw:
+        return f"sqlite:///{instance_path / 'wardsupply.db'}"
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {raw!r} (e.g. postgresql://user@host/db)") from None
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        return raw
+    raise ConfigError(f"DATABASE_URL must be sqlite:// or postgresql://, not {backend}://")
+
+
+def secret_key(raw: str | None, instance_path: Path) -> str:
+    """The environment wins; otherwise one key is generated into instance/ and kept, so sessions survive restarts."""
+    if raw:
+        if len(raw) < 16:
+            raise ConfigError("SECRET_KEY is too short: use at least 16 random characters")
+        return raw
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def odoo_settings(env: os._Environ | dict) -> OdooSettings | None:
+    names = ("ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_PASSWORD")
+    values = {name: (env.get(name) or "").strip() for name in names}
+    if not values["ODOO_PASSWORD"] and env.get("ODOO_API_KEY"):
+        values["ODOO_PASSWORD"] = env["ODOO_API_KEY"].strip()
+    if not any(values.values()):
+        return None
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise ConfigError(f"Odoo is half configured: set {', '.join(missing)} too, or unset all ODOO_* settings")
+    parsed = urlparse(values["ODOO_URL"])
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"ODOO_URL must look like https://odoo.example.org, not {values['ODOO_URL']!r}")
+    return OdooSettings(values["ODOO_URL"].rstrip("/"), values["ODOO_DB"], values["ODOO_USER"], values["ODOO_PASSWORD"])
+
+
+def port(raw: str | None) -> int:
+    if not raw:
+        return 5000
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"PORT must be a number from 1 to 65535, not {raw!r}")
+    return int(raw)
+
+
+def positive_int(name: str, raw: str | None, default: int) -> int:
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{name} must be a whole number above 0, not {raw!r}")
+    return int(raw)
+
+
+def from_environment(env: os._Environ | dict | None = None, instance_path: Path | None = None) -> dict:
+    """The app's settings as a mapping for `app.config.from_mapping`."""
+    env = os.environ if env is None else env
+    instance_path = instance_path or ROOT / "instance"
+    return {
+        "SQLALCHEMY_DATABASE_URL": database_url(env.get("DATABASE_URL"), instance_path),
+        "SECRET_KEY": secret_key(env.get("SECRET_KEY"), instance_path),
+        "ODOO": odoo_settings(env),
+        "HOST": env.get("HOST") or "127.0.0.1",
+        "PORT": port(env.get("PORT")),
+        "IDLE_TIMEOUT_MINUTES": positive_int("IDLE_TIMEOUT_MINUTES", env.get("IDLE_TIMEOUT_MINUTES"), 15),
+        "TOKEN_DAYS": positive_int("TOKEN_DAYS", env.get("TOKEN_DAYS"), 30),
+    }
+
+
+DEFAULTS = {
+    "MAX_BATCH_ACTIONS": 500,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "LOGIN_FAILURES_ALLOWED": 5,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 300,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}

@@ -1,0 +1,210 @@
+"""The journal's tables: actions, who made them, where, and the catalog the devices scan against.
+
+Nothing here is ever deleted: users and devices are disabled or revoked, actions end as resolved or voided.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+ROLES = ("requester", "receiver", "counter", "supervisor", "admin")
+
+# Lifecycle on the server (DESIGN §3).
+RECEIVED, SYNCING, SYNCED, RETRYING, NEEDS_ATTENTION, RESOLVED, VOIDED = (
+    "received", "syncing", "synced", "retrying", "needs_attention", "resolved", "voided")
+STATUSES = (RECEIVED, SYNCING, SYNCED, RETRYING, NEEDS_ATTENTION, RESOLVED, VOIDED)
+OPEN_STATUSES = (RECEIVED, SYNCING, RETRYING)
+
+
+class Location(Base):
+    __tablename__ = "locations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # store (central), department, consumption, scrap
+    kind: Mapped[str] = mapped_column(String(20), default="department")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    odoo_id: Mapped[int | None] = mapped_column(Integer)
+    rev: Mapped[int] = mapped_column(Integer, default=0, index=True)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    uom: Mapped[str] = mapped_column(String(32), default="Units")
+    tracking: Mapped[str] = mapped_column(String(10), default="none")  # none, lot, serial
+    billable: Mapped[bool] = mapped_column(Boolean, default=False)
+    price: Mapped[float] = mapped_column(Numeric(12, 2), default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    odoo_id: Mapped[int | None] = mapped_column(Integer)
+    rev: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    barcodes: Mapped[list[Barcode]] = relationship(back_populates="product", cascade="all, delete-orphan",
+                                                   order_by="Barcode.qty")
+
+
+class Barcode(Base):
+    """Every code that names a product: its unit barcode (qty 1) and its packaging barcodes (qty per pack)."""
+    __tablename__ = "barcodes"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    qty: Mapped[float] = mapped_column(Float, default=1)
+    product: Mapped[Product] = relationship(back_populates="barcodes")
+
+
+class ParLevel(Base):
+    __tablename__ = "par_levels"
+    __table_args__ = (UniqueConstraint("location_id", "product_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    min_qty: Mapped[float] = mapped_column(Float, default=0)
+    max_qty: Mapped[float] = mapped_column(Float, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    rev: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    location: Mapped[Location] = relationship()
+    product: Mapped[Product] = relationship()
+
+
+class Counter(Base):
+    """Named monotonic counters; `catalog` numbers every catalog change so devices pull deltas by revision."""
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    roles: Mapped[str] = mapped_column(String(200))  # space separated, from ROLES
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locations: Mapped[list[Location]] = relationship(secondary="user_locations", order_by="Location.code")
+
+    @property
+    def role_list(self) -> list[str]:
+        return self.roles.split()
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in self.role_list for role in roles)
+
+    # flask-login's user protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class UserLocation(Base):
+    __tablename__ = "user_locations"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class ApiToken(Base):
+    """A bearer token: one sign-in of one user on one device. Only its hash is kept."""
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user: Mapped[User] = relationship()
+    device: Mapped[Device] = relationship()
+
+
+class LoginFailure(Base):
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(100), index=True)
+    login: Mapped[str | None] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Action(Base):
+    """One thing a user did, exactly as the device recorded it, and where it stands with Odoo."""
+    __tablename__ = "actions"
+    __table_args__ = (
+        Index("ix_actions_queue", "status", "next_attempt_at"),
+        Index("ix_actions_location_order", "location_code", "created_at", "seq"),
+    )
+    # Arrival order in this journal; breaks ties between actions made at the same device instant.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)  # the UUID the device made
+    type: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON: sorted keys, no whitespace
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    lines: Mapped[list] = mapped_column(JSON)  # resolved lines: product ref, unit quantity, lot, expiry…
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
+    location_code: Mapped[str] = mapped_column(String(64))
+    encounter: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default=RECEIVED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    odoo_refs: Mapped[dict] = mapped_column(JSON, default=dict)
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    user: Mapped[User] = relationship()
+
+
+class Rejection(Base):
+    """An action the intake refused, kept so a supervisor can see what a device tried to send."""
+    __tablename__ = "rejections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    payload: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str | None] = mapped_column(String(80))
+    role: Mapped[str | None] = mapped_column(String(200))
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    event: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
