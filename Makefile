@@ -27,11 +27,17 @@ $(STAMPS)/python: requirements.txt $(VENV)/bin/python | $(STAMPS)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# static/vendor/barcode-detector: the camera's polyfill (self-contained ES build); static/vendor/zxing-wasm: the
+# ZXing reader it is told to load from our own origin (never its default CDN).
 $(STAMPS)/npm: package.json | $(STAMPS)
 	npm install --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor && mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp -r node_modules/idb/build static/vendor/idb
+	mkdir -p static/vendor/barcode-detector static/vendor/zxing-wasm
+	cp node_modules/barcode-detector/dist/es/ponyfill.js node_modules/barcode-detector/dist/es/zxing-exported.js \
+	  static/vendor/barcode-detector/
+	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm static/vendor/zxing-wasm/
 	touch $@
 
 .PHONY: install
