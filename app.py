@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from pwa import api, auth, cli, db, home, security, signin
 from pwa.config import DEFAULTS, ConfigError, from_environment
+from pwa.scanning import views as decode
 
 csrf = CSRFProtect()
 
@@ -30,7 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     # The API authenticates by bearer token only, never by cookie, so a forged cross-site request carries nothing.
     csrf.exempt(api.bp)
+    csrf.exempt(decode.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(decode.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
     app.before_request(auth.enforce_idle_timeout)
