@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pwa import api, auth, cli, db, home, security, signin
 from pwa.config import DEFAULTS, ConfigError, from_environment
@@ -26,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
         raise
     if config:
         app.config.from_mapping(config)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"],
+                                x_host=app.config["PROXY_COUNT"])
     db.init_app(app)
     auth.login_manager.init_app(app)
     csrf.init_app(app)

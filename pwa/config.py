@@ -88,6 +88,14 @@ def positive_int(name: str, raw: str | None, default: int) -> int:
     return int(raw)
 
 
+def whole_number(name: str, raw: str | None) -> int:
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}")
+    return int(raw)
+
+
 def from_environment(env: os._Environ | dict | None = None, instance_path: Path | None = None) -> dict:
     """The app's settings as a mapping for `app.config.from_mapping`."""
     env = os.environ if env is None else env
@@ -100,6 +108,8 @@ def from_environment(env: os._Environ | dict | None = None, instance_path: Path 
         "PORT": port(env.get("PORT")),
         "IDLE_TIMEOUT_MINUTES": positive_int("IDLE_TIMEOUT_MINUTES", env.get("IDLE_TIMEOUT_MINUTES"), 15),
         "TOKEN_DAYS": positive_int("TOKEN_DAYS", env.get("TOKEN_DAYS"), 30),
+        # Behind a TLS reverse proxy, how many proxies set X-Forwarded-*: login throttling must see the real client.
+        "PROXY_COUNT": whole_number("PROXY_COUNT", env.get("PROXY_COUNT")),
     }
 
 

@@ -148,5 +148,5 @@ def seed_demo(session: Session) -> dict:
     for login, roles, codes in DEMO_USERS:
         session.add(User(login=login, password_hash=hash_password(DEMO_PASSWORD), roles=" ".join(roles),
                          locations=[locations[code] for code in codes]))
-    return {"locations": len(locations), "products": len(products), "par_levels": len(pars),
+    return {"locations": len(locations), "products": len(products), "par levels": len(pars),
             "users": len(DEMO_USERS)}

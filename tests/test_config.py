@@ -45,3 +45,24 @@ def test_wrong_setting_stops_the_cli_with_one_line(tmp_path):
     assert result.returncode != 0
     assert "Ward Supply cannot start: PORT must be a number" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_proxy_count_must_be_a_number(tmp_path):
+    assert from_environment({"PROXY_COUNT": "1"}, tmp_path)["PROXY_COUNT"] == 1
+    with pytest.raises(ConfigError, match="PROXY_COUNT must be a whole number"):
+        from_environment({"PROXY_COUNT": "yes"}, tmp_path)
+
+
+def test_behind_a_proxy_throttling_sees_each_client(database_url):
+    from app import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URL": database_url, "SECRET_KEY": "x" * 20, "PROXY_COUNT": 1})
+    client = app.test_client()
+    for _ in range(5):
+        client.post("/api/v1/login", json={"login": "nurse", "password": "no", "device_id": "t"},
+                    headers={"X-Forwarded-For": "10.0.0.1"})
+    blocked = client.post("/api/v1/login", json={"login": "nurse", "password": "demo", "device_id": "t"},
+                          headers={"X-Forwarded-For": "10.0.0.1"})
+    other = client.post("/api/v1/login", json={"login": "nurse", "password": "demo", "device_id": "t"},
+                        headers={"X-Forwarded-For": "10.0.0.2"})
+    assert (blocked.status_code, other.status_code) == (429, 200)
+    app.extensions["journal_engine"].dispose()
