@@ -74,14 +74,16 @@ def element_date(ai: str, data: str) -> str | None:
 
 def parse_element_string(text: str) -> Gs1Message:
     """Read a raw element string, as sent after FNC1 with GS between elements."""
+    sends_separators = GS in text
     text = text.strip(GS)
     if not text:
         return Gs1Message(error="empty")
     if not _PRINTABLE.fullmatch(text.replace(GS, "")):
         return Gs1Message(error="bad_char")
-    if GS not in text:
-        # Without any separator we cannot tell a scanner that drops them from a
-        # message that simply ends in a lot, so every reading is considered.
+    if not sends_separators:
+        # Without any separator (not even FNC1 first, sent as a leading GS) we
+        # cannot tell a scanner that drops them from a message that simply ends
+        # in a lot, so every reading is considered.
         message = _Splitter(text).parse(0, frozenset(), strict=False)
         return _without_conflicts(message)
     elements: list[tuple[str, str]] = []

@@ -51,7 +51,15 @@ class Scan:
 
 
 def parse_scan(raw: str) -> Scan:
-    """Read one scan. Never raises: anything unreadable comes back as kind "invalid"."""
+    """Read one scan. Never raises: anything unreadable comes back as kind "invalid".
+
+    After trimming and taking off a symbology identifier, the first rule that
+    fits decides: a GS1 identifier (]C1 ]d2 ]Q3 ]e0 ]J1) means a GS1 element
+    string; "(" the bracketed GS1 form; "+" HIBCC; a GS anywhere a GS1 element
+    string; 8, 12, 13 or 14 digits EAN/UPC/GTIN; 16 or more characters starting
+    00, 01 or 02 and a digit a GS1 element string; anything else is an
+    internal code, looked up by `code`.
+    """
     try:
         return _parse(raw)
     except Exception:  # noqa: BLE001 - a scan must never take the page down
@@ -67,7 +75,7 @@ def _parse(raw: str) -> Scan:
         symbology, text = text[:3], text[3:].lstrip(_TRIM)
     code = text.rstrip(_TRIM)
 
-    def invalid(error: str, code: str = code) -> Scan:
+    def invalid(error: str) -> Scan:
         return Scan(kind="invalid", code=code, symbology=symbology, error=error)
 
     if not code:
@@ -134,19 +142,22 @@ def _date(values: dict[str, str], ai: str) -> str | None:
 
 
 def _hibcc_scan(code: str, text: str, symbology: str | None) -> Scan:
-    try:
-        label = parse_hibcc(code)
-    except HibccError as error:
-        # A check character of value 38 is a space, which trimming just removed.
-        if not text[len(code) : len(code) + 1] == " ":
-            return Scan(kind="invalid", code=code, symbology=symbology, error=error.args[0])
+    # The check character (and a secondary's link character) can be a space,
+    # which trimming just removed; spaces the scanner sent are tried first.
+    sent = len(text[len(code) : len(code) + 2]) - len(text[len(code) : len(code) + 2].lstrip(" "))
+    for spaces in range(sent, 0, -1):
         try:
-            code += " "
-            label = parse_hibcc(code)
+            return _hibcc_label_scan(code + " " * spaces, symbology)
         except HibccError:
-            return Scan(
-                kind="invalid", code=code[:-1], symbology=symbology, error=error.args[0]
-            )
+            pass
+    try:
+        return _hibcc_label_scan(code, symbology)
+    except HibccError as error:
+        return Scan(kind="invalid", code=code, symbology=symbology, error=error.args[0])
+
+
+def _hibcc_label_scan(code: str, symbology: str | None) -> Scan:
+    label = parse_hibcc(code)
     return Scan(
         kind="hibcc",
         code=code,

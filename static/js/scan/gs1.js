@@ -111,19 +111,21 @@ function gs1Scan(message, code, symbology) {
 }
 
 function hibccScan(code, text, symbology) {
-  let { label, error } = parseHibcc(code);
-  let read = code;
-  // A check character of value 38 is a space, which trimming just removed.
-  if (error && text.slice(code.length, code.length + 1) === " ") {
-    const retry = parseHibcc(code + " ");
-    if (!retry.error) {
-      label = retry.label;
-      read = code + " ";
-      error = null;
-    }
+  // The check character (and a secondary's link character) can be a space,
+  // which trimming just removed; spaces the scanner sent are tried first.
+  const after = text.slice(code.length, code.length + 2);
+  const sent = after.length - after.replace(/^ +/, "").length;
+  for (let spaces = sent; spaces > 0; spaces -= 1) {
+    const spaced = parseHibcc(code + " ".repeat(spaces));
+    if (!spaced.error) return hibccLabelScan(code + " ".repeat(spaces), spaced.label, symbology);
   }
+  const { label, error } = parseHibcc(code);
   if (error) return invalid(code, symbology, error);
-  return scan("hibcc", read, symbology, {
+  return hibccLabelScan(code, label, symbology);
+}
+
+function hibccLabelScan(code, label, symbology) {
+  return scan("hibcc", code, symbology, {
     lot: label.lot,
     serial: label.serial,
     expiry: label.expiry,
@@ -159,12 +161,14 @@ function elementDate(data) {
 
 // Read a raw element string, as sent after FNC1 with GS between elements.
 export function parseElementString(input) {
+  const sendsSeparators = input.includes(GS);
   const text = input.replace(/^\x1d+|\x1d+$/g, "");
   if (!text) return message({ error: "empty" });
   if (!PRINTABLE.test(text.split(GS).join(""))) return message({ error: "bad_char" });
-  if (!text.includes(GS)) {
-    // Without any separator we cannot tell a scanner that drops them from a
-    // message that simply ends in a lot, so every reading is considered.
+  if (!sendsSeparators) {
+    // Without any separator (not even FNC1 first, sent as a leading GS) we
+    // cannot tell a scanner that drops them from a message that simply ends
+    // in a lot, so every reading is considered.
     return withoutConflicts(new Splitter(text).parse(0, new Set(), false));
   }
   const elements = [];
