@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from .models import Counter, Location, ParLevel, Product, User
+from .models import Counter, Location, ParLevel, Product, StockLevel, User
 
 PAGE_SIZE = 5000
 
@@ -24,7 +24,7 @@ def next_revisions(session: Session, count: int = 1) -> range:
     return range(top - count + 1, top + 1)
 
 
-def stamp(session: Session, *rows: Location | Product | ParLevel) -> None:
+def stamp(session: Session, *rows: Location | Product | ParLevel | StockLevel) -> None:
     for row, revision in zip(rows, next_revisions(session, len(rows))):
         row.rev = revision
 
@@ -46,6 +46,16 @@ def par_json(par: ParLevel) -> dict:
             "active": par.active}
 
 
+def stock_json(level: StockLevel) -> dict:
+    return {"location": level.location.code, "ref": level.product.ref, "lot": level.lot or None, "qty": level.qty,
+            "as_of": level.as_of.isoformat(), "active": level.active}
+
+
+def sees_stock(user: User) -> bool:
+    """Counts are blind: someone who only counts never receives the quantities the shelf should hold."""
+    return user.has_role("requester", "receiver", "supervisor", "admin")
+
+
 def parse_cursor(raw: str | None) -> int | None:
     """None for a first sync; raises ValueError for something that is not a cursor this server gave out."""
     if raw is None or raw == "":
@@ -58,8 +68,9 @@ def parse_cursor(raw: str | None) -> int | None:
 def catalog_page(session: Session, user: User, since: int | None, limit: int = PAGE_SIZE) -> dict:
     """One page of what changed after `since` for this user's locations, oldest revision first.
 
-    Products are the hospital's whole item master (a nurse may scan anything on the shelf); locations and par
-    levels are those of the user's scope. The first sync leaves out archived rows; a delta includes them.
+    Products are the hospital's whole item master (a nurse may scan anything on the shelf); locations, par levels
+    and last known stock are those of the user's scope. The first sync leaves out archived rows; a delta includes
+    them.
     """
     codes = {location.code for location in user.locations}
     after = since or 0
@@ -75,19 +86,22 @@ def catalog_page(session: Session, user: User, since: int | None, limit: int = P
     rows = [("product", product) for product in changed(Product)]
     rows += [("location", loc) for loc in changed(Location, Location.code.in_(codes))]
     rows += [("par", par) for par in changed(ParLevel, ParLevel.location.has(Location.code.in_(codes)))]
+    if sees_stock(user):
+        rows += [("stock", level) for level in changed(StockLevel, StockLevel.location.has(Location.code.in_(codes)))]
     rows.sort(key=lambda kind_row: kind_row[1].rev)
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = rows[-1][1].rev if rows else max(after, current_revision(session))
-    page = {"products": [], "locations": [], "par": [], "cursor": str(cursor), "more": more}
+    page = {"products": [], "locations": [], "par": [], "stock": [], "cursor": str(cursor), "more": more}
     for kind, row in rows:
-        if kind == "product":
-            page["products"].append(product_json(row))
-        elif kind == "location":
-            page["locations"].append(location_json(row))
-        else:
-            page["par"].append(par_json(row))
+        page[SECTIONS[kind][0]].append(SECTIONS[kind][1](row))
+    if not sees_stock(user):
+        del page["stock"]
     return page
+
+
+SECTIONS = {"product": ("products", product_json), "location": ("locations", location_json),
+            "par": ("par", par_json), "stock": ("stock", stock_json)}
 
 
 def current_revision(session: Session) -> int:

@@ -77,6 +77,22 @@ class ParLevel(Base):
     product: Mapped[Product] = relationship()
 
 
+class StockLevel(Base):
+    """The last known quantity on hand of a product (and lot) at a location, as Odoo (or the demo) last reported it."""
+    __tablename__ = "stock_levels"
+    __table_args__ = (UniqueConstraint("location_id", "product_id", "lot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    lot: Mapped[str] = mapped_column(String(64), default="")  # "" when the product is not lot-tracked
+    qty: Mapped[float] = mapped_column(Float, default=0)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    rev: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    location: Mapped[Location] = relationship()
+    product: Mapped[Product] = relationship()
+
+
 class Counter(Base):
     """Named monotonic counters; `catalog` numbers every catalog change so devices pull deltas by revision."""
     __tablename__ = "counters"
@@ -208,3 +224,66 @@ class AuditEntry(Base):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+# Count sessions (DESIGN §5): a supervisor freezes locations, counters count blind, the result is reconciled
+# against a snapshot and the moves made after it, then applied as `count` actions.
+COUNTING, RECONCILING, APPLIED, CANCELLED = "counting", "reconciling", "applied", "cancelled"
+SESSION_STATUSES = (COUNTING, RECONCILING, APPLIED, CANCELLED)
+FREEZING_STATUSES = (COUNTING, RECONCILING)  # the locations stay frozen until the session is applied or cancelled
+
+
+class CountSession(Base):
+    __tablename__ = "count_sessions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default=COUNTING, index=True)
+    blind: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    # Server time: the freeze starts and the snapshot of expected quantities is taken at this instant.
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_by: Mapped[str] = mapped_column(String(80))
+    reconciled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by: Mapped[str | None] = mapped_column(String(80))
+    locations: Mapped[list[Location]] = relationship(secondary="count_session_locations", order_by="Location.code")
+
+
+class CountSessionLocation(Base):
+    __tablename__ = "count_session_locations"
+    session_id: Mapped[str] = mapped_column(ForeignKey("count_sessions.id"), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+
+
+class CountExpected(Base):
+    """The snapshot: what the journal knew to be on hand per product and lot when the freeze started."""
+    __tablename__ = "count_expected"
+    __table_args__ = (UniqueConstraint("session_id", "location_code", "ref", "lot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("count_sessions.id"), index=True)
+    location_code: Mapped[str] = mapped_column(String(64))
+    ref: Mapped[str] = mapped_column(String(64))
+    lot: Mapped[str] = mapped_column(String(64), default="")  # "" when the product carries no lot
+    qty: Mapped[float] = mapped_column(Float, default=0)
+
+
+class CountLine(Base):
+    """One product and lot at one location in the reconciliation, with the supervisor's decision on it."""
+    __tablename__ = "count_lines"
+    __table_args__ = (UniqueConstraint("session_id", "location_code", "ref", "lot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("count_sessions.id"), index=True)
+    location_code: Mapped[str] = mapped_column(String(64))
+    ref: Mapped[str] = mapped_column(String(64))
+    lot: Mapped[str] = mapped_column(String(64), default="")
+    expected: Mapped[float] = mapped_column(Float, default=0)  # at the snapshot
+    moved_before_count: Mapped[float] = mapped_column(Float, default=0)  # moves after the snapshot, before the count
+    moved_after_count: Mapped[float] = mapped_column(Float, default=0)  # moves made after the count itself
+    counted: Mapped[float] = mapped_column(Float, default=0)
+    counts: Mapped[list] = mapped_column(JSON, default=list)  # [{action, user, qty, at}]: who counted what
+    unit_value: Mapped[float] = mapped_column(Float, default=0)
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision: Mapped[str] = mapped_column(String(20), default="pending")  # pending, use_count, recount
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recount_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    applied_action_id: Mapped[str | None] = mapped_column(String(36))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .auth import hash_password
 from .catalog import stamp
-from .models import Action, Barcode, Location, ParLevel, Product, User
+from .models import Action, Barcode, Location, ParLevel, Product, StockLevel, User
 
 DEMO_PASSWORD = "demo"
 
@@ -144,9 +144,15 @@ def seed_demo(session: Session) -> dict:
             low = rng.choice((2, 5, 10, 20))
             pars.append(ParLevel(location=locations[code], product=product, min_qty=low, max_qty=low * 3))
     session.add_all(pars)
-    stamp(session, *locations.values(), *products, *pars)
+    # Last known stock: some par items run low (so requisitions have something to suggest), one is out.
+    levels = [StockLevel(location=par.location, product=par.product, qty=float(rng.randint(0, int(par.max_qty))))
+              for par in pars]
+    levels += [StockLevel(location=locations["WH-STOCK"], product=product, qty=float(rng.randint(50, 2000)))
+               for product in products]
+    session.add_all(levels)
+    stamp(session, *locations.values(), *products, *pars, *levels)
     for login, roles, codes in DEMO_USERS:
         session.add(User(login=login, password_hash=hash_password(DEMO_PASSWORD), roles=" ".join(roles),
                          locations=[locations[code] for code in codes]))
     return {"locations": len(locations), "products": len(products), "par levels": len(pars),
-            "users": len(DEMO_USERS)}
+            "stock levels": len(levels), "users": len(DEMO_USERS)}

@@ -10,13 +10,13 @@ pytestmark = pytest.mark.both_databases
 
 
 def full_catalog(api: Api, since: str | None = None, limit: int = 5000) -> dict:
-    merged = {"products": [], "locations": [], "par": []}
+    merged = {"products": [], "locations": [], "par": [], "stock": []}
     cursor = since
     while True:
         query = f"?limit={limit}" + (f"&since={cursor}" if cursor else "")
         page = api.get(f"/api/v1/catalog{query}").get_json()
         for key in merged:
-            merged[key] += page[key]
+            merged[key] += page.get(key, [])
         cursor = page["cursor"]
         if not page["more"]:
             merged["cursor"] = cursor
@@ -69,3 +69,12 @@ def test_bad_cursor_is_400(nurse, query):
 
 def test_catalog_needs_a_token(client):
     assert client.get("/api/v1/catalog").status_code == 401
+
+
+def test_last_known_stock_is_scoped_and_withheld_from_blind_counters(client, nurse):
+    stock = full_catalog(nurse)["stock"]
+    assert stock and {level["location"] for level in stock} == {"WARD-4B"}
+    assert all(level["qty"] >= 0 and level["as_of"] for level in stock)
+    counter = Api(client, "count-tab").login("counter")
+    page = counter.get("/api/v1/catalog").get_json()
+    assert "stock" not in page and page["par"]
