@@ -23,9 +23,34 @@ _GTIN_DIGITS = re.compile(r"[0-9]{8}|[0-9]{12,14}")
 _GS1_START = re.compile(r"0[0-2][0-9]")
 
 
+# What each error code means, in words a nurse can act on.
+ERROR_REASONS = {
+    "empty": "Nothing was scanned.",
+    "control_char": "The scan holds hidden control characters. Check the scanner settings and scan again.",
+    "too_long": "The barcode holds more data than that field allows.",
+    "unknown_ai": "The barcode uses a GS1 field this app does not know.",
+    "truncated": "The barcode data is cut short. Scan it again.",
+    "bad_char": "The barcode holds characters that field does not allow.",
+    "bad_check_digit": "The check digit does not match: the barcode is damaged or was misread.",
+    "bad_date": "The barcode holds a date that does not exist.",
+    "duplicate_ai": "The barcode gives the same field two different values.",
+    "bad_format": "The printed GS1 text is not in the (AI)value form.",
+    "bad_hibcc": "The HIBC label is not in a form this app reads.",
+    "bad_hibcc_check": "The HIBC check character does not match: the label is damaged or was misread.",
+    "unreadable": "The barcode could not be read.",
+}
+
+
 @dataclass(frozen=True)
 class Scan:
-    """One scan, read. Fields the barcode does not carry are None."""
+    """One scan, read. Fields the barcode does not carry are None.
+
+    `error` is a key of ERROR_REASONS when kind is "invalid". `ambiguous` is
+    set when the scanner sent no GS separator and a lot, serial or other
+    variable-length value could end in more than one place: it holds that AI
+    and everything after it in bracketed form, e.g. "(10)LOT4221SN9"; the
+    value's field and anything after it are left None for the user to confirm.
+    """
 
     kind: Kind
     code: str

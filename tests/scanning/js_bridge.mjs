@@ -1,8 +1,8 @@
 // Lets the server tests ask the device parser: `parse` reads a JSON list of raw scans on
-// stdin and prints each reading; `tables` prints the AI table the device carries.
+// stdin and prints each reading; `tables` prints the AI table and error texts the device carries.
 import { readFileSync } from "node:fs";
 import { AI_TABLE, CHECK_DIGIT_AIS, DATE_AIS, SPLIT_AIS } from "../../static/js/scan/ais.js";
-import { parseScan } from "../../static/js/scan/gs1.js";
+import { ERROR_REASONS, parseScan } from "../../static/js/scan/gs1.js";
 
 const mode = process.argv[2];
 if (mode === "parse") {
@@ -14,6 +14,7 @@ if (mode === "parse") {
     check_digit_ais: [...CHECK_DIGIT_AIS].sort(),
     date_ais: [...DATE_AIS].sort(),
     split_ais: [...SPLIT_AIS].sort(),
+    error_reasons: ERROR_REASONS,
   }));
 } else {
   process.stderr.write(`usage: node js_bridge.mjs parse|tables\n`);

@@ -10,7 +10,7 @@ from biip import ParseError
 from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
 
-from pwa.scanning import Scan, parse_scan
+from pwa.scanning import ERROR_REASONS, Scan, parse_scan
 from tests.scanning.corpus import CASES, CASES_BY_NAME
 
 SCAN_FIELDS = [field.name for field in dataclasses.fields(Scan)]
@@ -51,6 +51,7 @@ def test_corpus_covers_what_the_wards_scan():
         "bad_check_digit", "bad_date", "unknown_ai", "truncated", "empty", "bad_hibcc_check",
         "bad_hibcc", "bad_char", "too_long", "control_char", "duplicate_ai", "bad_format",
     } <= {e["error"] for e in expects}
+    assert {e["error"] for e in expects} - {None} <= set(ERROR_REASONS)
     assert sum(1 for e in expects if e["ambiguous"]) >= 5
     assert sum(1 for e in expects if e["hibcc_lic"] and e["lot"]) >= 3
 

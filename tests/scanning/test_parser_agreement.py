@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from pwa.scanning import parse_scan
+from pwa.scanning import ERROR_REASONS, parse_scan
 from pwa.scanning.application_identifiers import AI_TABLE, CHECK_DIGIT_AIS, DATE_AIS, SPLIT_AIS
 from tests.scanning.corpus import CASES, CASES_BY_NAME
 from tests.scanning.strategies import scan_noise
@@ -90,3 +90,7 @@ def test_device_carries_the_servers_ai_table():
     assert tables["check_digit_ais"] == sorted(CHECK_DIGIT_AIS)
     assert tables["date_ais"] == sorted(DATE_AIS)
     assert tables["split_ais"] == sorted(SPLIT_AIS)
+
+
+def test_device_explains_errors_in_the_servers_words():
+    assert run_device_parser("tables")["error_reasons"] == ERROR_REASONS

@@ -18,6 +18,23 @@ export const SCAN_FIELDS = [
   "ambiguous", "error",
 ];
 
+// What each error code means, in words a nurse can act on (same text as the server's).
+export const ERROR_REASONS = {
+  empty: "Nothing was scanned.",
+  control_char: "The scan holds hidden control characters. Check the scanner settings and scan again.",
+  too_long: "The barcode holds more data than that field allows.",
+  unknown_ai: "The barcode uses a GS1 field this app does not know.",
+  truncated: "The barcode data is cut short. Scan it again.",
+  bad_char: "The barcode holds characters that field does not allow.",
+  bad_check_digit: "The check digit does not match: the barcode is damaged or was misread.",
+  bad_date: "The barcode holds a date that does not exist.",
+  duplicate_ai: "The barcode gives the same field two different values.",
+  bad_format: "The printed GS1 text is not in the (AI)value form.",
+  bad_hibcc: "The HIBC label is not in a form this app reads.",
+  bad_hibcc_check: "The HIBC check character does not match: the label is damaged or was misread.",
+  unreadable: "The barcode could not be read.",
+};
+
 const SYMBOLOGY = /^\][A-Za-z][0-9A-Za-z]/;
 const GTIN_DIGITS = /^(?:[0-9]{8}|[0-9]{12,14})$/;
 const GS1_START = /^0[0-2][0-9]/;
