@@ -32,6 +32,8 @@ WORKFLOWS = (
     Workflow("Count", "Blind count of a location.", ("counter", "supervisor")),
     Workflow("Journal", "Every action received and where it stands.", ("supervisor",), "home.journal"),
     Workflow("Users and devices", "Accounts, roles, locations and tablets.", ("admin",)),
+    Workflow("Labels", "Print location, bin, badge and demo item labels to scan.", ("supervisor", "admin"),
+             "labels.index"),
 )
 
 
