@@ -51,6 +51,7 @@ run: migrate
 	$(PY) -m flask serve
 
 test: install $(STAMPS)/debian-test
+	node --test tests/js/
 	$(PY) -m pytest
 
 bench: install $(STAMPS)/debian-test
