@@ -1,0 +1,39 @@
+"""Waste: pick a location, scan what is thrown away with a reason, confirm; a `waste` action goes to the outbox.
+
+The item lookup answers online here and offline on the device from the same fragment template (README, "How
+screens work offline"); the confirmed action is always saved on the device first and replayed to the API.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from . import db
+from .auth import roles_required
+from .screens import BLANK_ITEM, find_item
+
+bp = Blueprint("waste", __name__, url_prefix="/waste")
+
+ROLES = ("requester", "receiver", "supervisor")
+REASONS = (("expired", "Expired"), ("damaged", "Damaged"), ("opened-unused", "Opened, not used"),
+           ("contaminated", "Contaminated"), ("other", "Other"))
+WASTE_FROM = ("department", "store")
+
+
+@bp.get("/")
+@roles_required(*ROLES)
+def index():
+    locations = [loc for loc in current_user.locations if loc.active and loc.kind in WASTE_FROM]
+    return render_template("waste/index.html", locations=locations, reasons=REASONS, item=BLANK_ITEM)
+
+
+@bp.get("/item")
+@roles_required(*ROLES)
+def item():
+    raw = request.args.get("scan", "")
+    found = find_item(db.session(), raw)
+    if found is None:
+        response = render_template("waste/_unknown.html", scan=raw[:200])
+    else:
+        response = render_template("waste/_item.html", item=found, reasons=REASONS)
+    return response, 200, {"Vary": "HX-Request"}
