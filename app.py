@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pwa import api, auth, cli, db, device, home, labels, security, signin, waste
+from pwa import api, auth, cli, db, home, labels, security, signin, unknown
 from pwa.config import DEFAULTS, ConfigError, from_environment
 from pwa.scanning import views as decode
 
@@ -36,13 +36,14 @@ def create_app(config: dict | None = None) -> Flask:
     # The API authenticates by bearer token only, never by cookie, so a forged cross-site request carries nothing.
     csrf.exempt(api.bp)
     csrf.exempt(decode.bp)
+    csrf.exempt(unknown.api_bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(decode.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
-    app.register_blueprint(device.bp)
-    app.register_blueprint(waste.bp)
     app.register_blueprint(labels.bp)
+    app.register_blueprint(unknown.api_bp)
+    app.register_blueprint(unknown.bp)
     app.before_request(auth.enforce_idle_timeout)
     security.init_app(app)
     cli.init_app(app)

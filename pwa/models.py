@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text,
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -287,3 +287,26 @@ class CountLine(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recount_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     applied_action_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class UnknownItemReport(Base):
+    """A barcode a user scanned that no catalog item carries, reported for the supervisor with the raw scan as read
+    (never mapped to anything by the app) and, if taken, a photo of the label."""
+    __tablename__ = "unknown_item_reports"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUID made on the device: resending is safe
+    raw: Mapped[str] = mapped_column(Text)
+    scan_kind: Mapped[str] = mapped_column(String(20))  # what the server's parser reads: gs1, ean, hibcc, internal…
+    gtin: Mapped[str | None] = mapped_column(String(14))
+    location_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # on the device
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open, resolved
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    user: Mapped[User] = relationship()
