@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pwa import api, auth, cli, db, home, labels, security, signin, unknown
+from pwa import api, auth, cli, db, device, home, labels, security, signin, unknown, waste
 from pwa.config import DEFAULTS, ConfigError, from_environment
 from pwa.scanning import views as decode
 
@@ -41,6 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(decode.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(device.bp)
+    app.register_blueprint(waste.bp)
     app.register_blueprint(labels.bp)
     app.register_blueprint(unknown.api_bp)
     app.register_blueprint(unknown.bp)

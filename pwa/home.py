@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from . import db
 from .auth import roles_required
-from .models import Action, STATUSES
+from .models import Action, ROLES, STATUSES
 
 bp = Blueprint("home", __name__)
 
@@ -27,11 +27,13 @@ WORKFLOWS = (
     Workflow("Requisition", "Order supplies back up to par.", ("requester", "supervisor")),
     Workflow("Confirm arrival", "Check in a delivery to the ward.", ("requester", "receiver", "supervisor")),
     Workflow("Return", "Put unused items back on the shelf.", ("requester", "supervisor")),
-    Workflow("Waste", "Record expired, damaged or opened items.", ("requester", "receiver", "supervisor")),
+    Workflow("Waste", "Record expired, damaged or opened items.", ("requester", "receiver", "supervisor"),
+             "waste.index"),
     Workflow("Receive", "Receive a purchase order with lots and expiry.", ("receiver", "supervisor")),
     Workflow("Count", "Blind count of a location.", ("counter", "supervisor")),
     Workflow("Journal", "Every action received and where it stands.", ("supervisor",), "home.journal"),
     Workflow("Users and devices", "Accounts, roles, locations and tablets.", ("admin",)),
+    Workflow("Outbox", "What this tablet has recorded and whether the server has it.", ROLES, "device.outbox"),
     Workflow("Labels", "Print location, bin, badge and demo item labels to scan.", ("supervisor", "admin"),
              "labels.index"),
     Workflow("Unknown items", "Barcodes scanned on the wards that no item carries.", ("supervisor",),
