@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pwa import api, auth, cli, db, device, home, labels, security, signin, unknown, waste
 from pwa.config import DEFAULTS, ConfigError, from_environment
 from pwa.scanning import views as decode
+from sync import cli as sync_cli
 
 csrf = CSRFProtect()
 
@@ -49,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(auth.enforce_idle_timeout)
     security.init_app(app)
     cli.init_app(app)
+    sync_cli.init_app(app)
     register_error_pages(app)
     return app
 
