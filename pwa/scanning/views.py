@@ -2,6 +2,8 @@
 for DataMatrix) and parses each one the way an action's `scan` line would be parsed."""
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -12,6 +14,7 @@ from pyzbar import pyzbar
 from pyzbar.pyzbar import ZBarSymbol
 
 from pwa.auth import api_error, require_token
+from pwa.config import ConfigError
 from pwa.scanning.scan import parse_scan
 
 bp = Blueprint("decode", __name__, url_prefix="/api/v1")
@@ -37,6 +40,28 @@ ZXING_SYMBOLOGIES = {
     zxingcpp.BarcodeFormat.Codabar: "codabar", zxingcpp.BarcodeFormat.DataBar: "databar",
     zxingcpp.BarcodeFormat.DataBarExpanded: "databar_expanded",
 }
+
+
+# What an encounter (visit) number looks like on the wristbands and labels; the device tells encounters from items
+# by it. A hospital sets its own with ENCOUNTER_PATTERN (a regular expression read the same by Python and JavaScript).
+DEFAULT_ENCOUNTER_PATTERN = r"^ENC-\d{4}-\d{6}$"
+
+
+@bp.record_once
+def _encounter_pattern(state) -> None:
+    app = state.app
+    pattern = app.config.get("ENCOUNTER_PATTERN") or os.environ.get("ENCOUNTER_PATTERN") or DEFAULT_ENCOUNTER_PATTERN
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ConfigError(f"ENCOUNTER_PATTERN is not a regular expression ({error}): {pattern!r}") from None
+    app.config["ENCOUNTER_PATTERN"] = pattern
+
+
+@bp.app_context_processor
+def scan_settings() -> dict:
+    """What every page tells the device's scan pipeline (rendered into a meta tag by base.html)."""
+    return {"encounter_pattern": current_app.config["ENCOUNTER_PATTERN"]}
 
 
 class DecodeError(Exception):

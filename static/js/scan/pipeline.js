@@ -111,7 +111,8 @@ export async function resolveScan(raw, { catalog, encounterPattern = DEFAULT_ENC
       return result("bin", raw, scan, { item: { ...item, scan: ref }, location,
                                        message: `${item.name} at ${location.name}.` });
     }
-    return result("unknown", raw, scan, { message: `This bin label (${code}) is not in this tablet's catalog.` });
+    return result("unknown", raw, scan, { label: "bin",
+                                          message: `This bin label (${code}) is not in this tablet's catalog.` });
   }
   const pattern = encounterPattern instanceof RegExp ? encounterPattern : new RegExp(encounterPattern);
   if (scan.kind === "internal" && pattern.test(code)) {
@@ -168,7 +169,7 @@ export class ScanPipeline {
       else if (answer.type !== "bounce") this.lastItem = null;
     }
     answer.source = source;
-    this.feedback(answer.ok ? "ok" : answer.type === "bounce" ? "repeat" : "error");
+    this.feedback(answer.ok ? "ok" : answer.type === "bounce" ? "repeat" : "error", answer);
     this.onResult(answer);
     return answer;
   }
