@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -230,6 +231,9 @@ def check_action(action: object, token: ApiToken, catalog: Catalog, users: dict[
         raise Refusal("bad_encounter", "The encounter number has characters it cannot have.")
     if action["type"] == "issue" and encounter is None and action.get("floor_charge") is not True:
         raise Refusal("missing_encounter", "Scan the patient's encounter number first, or record a floor charge.")
+    if action.get("floor_charge") is True and encounter is None and not may_floor_charge(user):
+        raise Refusal("floor_charge_not_allowed",
+                      f"{user.login} may not charge supplies to the department: scan the patient's encounter number.")
     for name in ("transfer", "receipt", "count_session", "reason", "note"):
         _text(action.get(name), name)
     lines = action.get("lines")
@@ -243,6 +247,11 @@ def check_action(action: object, token: ApiToken, catalog: Catalog, users: dict[
             "payload_hash": payload_hash(canonical), "lines": resolved, "user_id": user.id,
             "device_id": device_id, "location_code": location.code, "encounter": encounter,
             "created_at": created_at}
+
+
+def may_floor_charge(user: User) -> bool:
+    """Whether policy lets this user charge an issue (or its return) to the department instead of a patient."""
+    return user.has_role(*current_app.config["FLOOR_CHARGE_ROLES"])
 
 
 def _action_user(action: dict, token: ApiToken, users: dict[str, User]) -> User:

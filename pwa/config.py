@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .models import ROLES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -80,6 +82,17 @@ def port(raw: str | None) -> int:
     return int(raw)
 
 
+def role_names(name: str, raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of roles, separated by spaces or commas; each must be one of the app's roles."""
+    if raw is None or not raw.strip():
+        return default
+    names = tuple(dict.fromkeys(part for part in raw.replace(",", " ").split()))
+    unknown = [part for part in names if part not in ROLES]
+    if unknown:
+        raise ConfigError(f"{name} names roles that do not exist: {', '.join(unknown)} (roles: {', '.join(ROLES)})")
+    return names
+
+
 def positive_int(name: str, raw: str | None, default: int) -> int:
     if not raw:
         return default
@@ -108,6 +121,9 @@ def from_environment(env: os._Environ | dict | None = None, instance_path: Path 
         "PORT": port(env.get("PORT")),
         "IDLE_TIMEOUT_MINUTES": positive_int("IDLE_TIMEOUT_MINUTES", env.get("IDLE_TIMEOUT_MINUTES"), 15),
         "TOKEN_DAYS": positive_int("TOKEN_DAYS", env.get("TOKEN_DAYS"), 30),
+        # Who may record a floor charge (an issue charged to the department, no patient); pwa.actions enforces it.
+        "FLOOR_CHARGE_ROLES": role_names("FLOOR_CHARGE_ROLES", env.get("FLOOR_CHARGE_ROLES"),
+                                         ("requester", "supervisor")),
         # Behind a TLS reverse proxy, how many proxies set X-Forwarded-*: login throttling must see the real client.
         "PROXY_COUNT": whole_number("PROXY_COUNT", env.get("PROXY_COUNT")),
     }
