@@ -55,6 +55,8 @@ export async function applyPage(db, page) {
   const stores = [...new Set(Object.values(SECTIONS).map((section) => section.store)), "meta"];
   const tx = db.transaction(stores, "readwrite");
   const writes = [];
+  // `freezes` is always the server's whole list, never a delta: a count that ended must stop blocking the shelf.
+  if (Array.isArray(page.freezes)) writes.push(tx.objectStore(SECTIONS.freezes.store).clear());
   for (const [name, section] of Object.entries(SECTIONS)) {
     const store = tx.objectStore(section.store);
     for (const row of page[name] || []) {
@@ -149,10 +151,11 @@ export async function findItem(db, raw) {
   return null;
 }
 
-// An active stock freeze at the location, if the catalog knows one.
+// An active stock freeze at the location, if the catalog knows one. A count session may freeze several locations.
 export async function freezeAt(db, location) {
-  const freezes = await db.getAllFromIndex("freezes", "location", location);
-  return freezes.find((freeze) => freeze.active !== false) || null;
+  const freezes = await db.getAll("freezes");
+  return freezes.find((freeze) => freeze.active !== false
+    && (Array.isArray(freeze.locations) ? freeze.locations : [freeze.location]).includes(location)) || null;
 }
 
 export async function locationName(db, code) {

@@ -22,7 +22,7 @@ export const ADVICE = {
   role_not_allowed: ["Ask your supervisor: your role may not record this.", true],
   user_not_on_device: ["Sign in on this tablet as the person who made it, then retry.", true],
   unknown_user: ["Ask your supervisor: this user is no longer active.", false],
-  frozen_location: ["Retry when the stock count of the location has ended.", true],
+  location_frozen: ["Retry when the stock count of the location has ended.", true],
   id_conflict: ["Ask your supervisor: the server has a different action with this id.", false],
 };
 const DEFAULT_ADVICE = ["Ask your supervisor.", false];
