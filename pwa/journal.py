@@ -66,7 +66,12 @@ def aware(moment: datetime | None) -> datetime | None:
 # Queue ownership
 
 class QueueLock:
-    """The right to push some locations' actions; `owns(code)` takes a location if no other worker holds it."""
+    """The right to push some locations' actions; `owns(code)` takes a location if no other worker holds it.
+
+    `in_hand` holds the actions this worker claimed and has not finished: `syncing`, but not orphans.
+    """
+
+    in_hand: set[str]
 
     def owns(self, location_code: str) -> bool:
         raise NotImplementedError
@@ -76,6 +81,7 @@ class QueueLock:
 
     def release_locations(self) -> None:
         """Lets other workers take the locations pushed in the last batch."""
+        self.in_hand.clear()
 
     def close(self) -> None:
         pass
@@ -92,6 +98,7 @@ class FileQueueLock(QueueLock):
 
     def __init__(self, path: Path, wait_seconds: float | None = None, on_wait=None):
         self.path = path
+        self.in_hand = set()
         self.handle = open(path, "a+")
         deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
         told = False
@@ -130,6 +137,7 @@ class AdvisoryQueueLock(QueueLock):
     def __init__(self, engine: Engine):
         self.connection: Connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.held: set[str] = set()
+        self.in_hand = set()
 
     @classmethod
     def key(cls, location_code: str) -> int:
@@ -153,6 +161,7 @@ class AdvisoryQueueLock(QueueLock):
     def release_locations(self) -> None:
         for code in list(self.held):
             self.release(code)
+        self.in_hand.clear()
 
     def close(self) -> None:
         try:
@@ -180,12 +189,14 @@ def _queued(action: Action) -> QueuedAction:
                         user_login=action.user.login if action.user else None, device_id=action.device_id)
 
 
-def _is_due(action: Action, now: datetime) -> bool:
+def _is_due(action: Action, now: datetime, in_hand: set[str]) -> bool:
     if action.status == RETRYING:
         return action.next_attempt_at is None or aware(action.next_attempt_at) <= now
-    # `received`, or `syncing` seen by the owner of its location: the worker that claimed it died mid-push, and
-    # the push resumes where it stopped.
-    return action.status in (RECEIVED, SYNCING)
+    if action.status == SYNCING:
+        # Seen by the owner of its location and not claimed by it: the worker that claimed it died mid-push, and
+        # the push resumes where it stopped.
+        return action.id not in in_hand
+    return action.status == RECEIVED
 
 
 def claim(session: Session, lock: QueueLock, limit: int = 100, now: datetime | None = None) -> list[QueuedAction]:
@@ -219,7 +230,7 @@ def claim(session: Session, lock: QueueLock, limit: int = 100, now: datetime | N
         # The run must start at the location's oldest open action: one locked by another claim is never overtaken.
         if queue[0].seq != first_open.get(code) or not lock.owns(code):
             continue
-        run = _head_run(queue, now)[: limit - len(chosen)]
+        run = _head_run(queue, now, lock.in_hand)[: limit - len(chosen)]
         if run:
             chosen.extend(run)
         else:
@@ -230,13 +241,14 @@ def claim(session: Session, lock: QueueLock, limit: int = 100, now: datetime | N
         action.next_attempt_at = None
     claimed = [_queued(action) for action in chosen]
     session.commit()
+    lock.in_hand.update(action.id for action in claimed)
     return claimed
 
 
-def _head_run(queue: list[Action], now: datetime) -> list[Action]:
+def _head_run(queue: list[Action], now: datetime, in_hand: set[str]) -> list[Action]:
     run: list[Action] = []
     for action in queue:
-        if not _is_due(action, now) or (run and action.type != run[0].type):
+        if not _is_due(action, now, in_hand) or (run and action.type != run[0].type):
             break
         run.append(action)
     return run

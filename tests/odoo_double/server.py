@@ -29,7 +29,8 @@ class Faults:
     expire_sessions: int = 0  # the next n object calls answer "session expired"
     # called after each committed object call with (model, method, params); True drops the connection unanswered
     after_call: Callable | None = None
-    reject: dict = field(default_factory=dict)  # (model, method) -> message: refused as Odoo refuses (UserError)
+    # (model, method) -> message, or (message, predicate(env, args, kwargs)): refused as Odoo refuses (UserError)
+    reject: dict = field(default_factory=dict)
 
     def clear(self) -> None:
         self.delay, self.http_500, self.expire_sessions, self.after_call = 0.0, 0, 0, None
@@ -108,9 +109,12 @@ class OdooDouble:
             raise AccessError(f"Private methods (such as '{model}.{method}') cannot be called remotely.")
         kwargs = dict(kwargs or {})
         context = kwargs.pop("context", None) or {}
-        if (model, method) in self.faults.reject:
-            raise models.UserError(self.faults.reject[(model, method)])
         env = self.env
+        rule = self.faults.reject.get((model, method))
+        if rule:
+            message, when = rule if isinstance(rule, tuple) else (rule, None)
+            if when is None or when(env, args, kwargs):
+                raise models.UserError(message)
         env.model(model)
         handler = GENERIC.get(method)
         custom = env.methods.get((model, method))
@@ -255,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
                 call_kwargs = args[6] if len(args) > 6 else {}
             else:
                 call_args, call_kwargs = args[5:], {}
-            if double.faults.expire_sessions > 0:
+            if double.faults.expire_sessions > 0 and method == "execute_kw":  # not the login's own call
                 double.faults.expire_sessions -= 1
                 return self._error(request, {"code": 100, "message": "Odoo Session Expired",
                                              "data": {"name": "odoo.http.SessionExpiredException",
