@@ -6,7 +6,11 @@
 //   data-line-add="#list"    a form whose fields become one line of the action, shown with data-line-template.
 //   data-lines-undo="#list"  removes the last line.
 //   data-action="<type>"     the form that saves the action (with the lines of data-action-lines) to the outbox,
-//                            then shows data-action-template in data-action-result: only after the commit.
+//                            then shows data-action-template in data-action-result: only after the commit, and
+//                            tells the page with a "ws:action-saved" event ({ form, action }).
+//   data-qty-step="<n>"      a button adding n (or taking it away) to its form's quantity, within its min and max.
+//   data-required-when="<field>=<value>" (+ data-required-message): a field needed only when another has a value.
+// A form's override_by and override_reason become the action's supervisor override of a stock freeze.
 
 export const LINE_FIELDS = ["scan", "product", "qty", "lot", "expiry", "serial", "receipt", "reason", "count_session"];
 export const ACTION_FIELDS = ["location", "encounter", "floor_charge", "transfer", "receipt", "count_session", "note"];
@@ -68,6 +72,9 @@ export function buildAction({ type, values, lines, user, deviceId, now = new Dat
     if (values[name] === undefined || values[name] === "") continue;
     action[name] = name === "floor_charge" ? values[name] === "true" || values[name] === "on" : values[name];
   }
+  if (values.override_by && values.override_reason) {
+    action.override = { by: values.override_by, reason: values.override_reason };
+  }
   action.lines = lines;
   return action;
 }
@@ -99,7 +106,7 @@ function addLine(form) {
   const values = formValues(form);
   const missing = requiredMissing(form, values);
   if (missing) {
-    missing.setCustomValidity("Say what happened.");
+    missing.setCustomValidity(missing.dataset.requiredMessage || "Say what happened.");
     missing.reportValidity();
     missing.addEventListener("input", () => missing.setCustomValidity(""), { once: true });
     return;
@@ -178,6 +185,18 @@ async function saveActionForm(form, device) {
   refreshEmpty(list);
   result.replaceChildren(fill(templateById(form.dataset.actionTemplate),
                               { ...values, lines: lines.length, id: action.id, type: action.type }));
+  document.dispatchEvent(new CustomEvent("ws:action-saved", { detail: { form, action } }));
+}
+
+// The quantity buttons: one more or one less, never past the field's limits.
+function stepQuantity(button) {
+  const field = button.closest("form")?.querySelector("input[name=qty]");
+  if (!field) return;
+  const min = field.min === "" ? 0 : Number(field.min);
+  const max = field.max === "" ? Infinity : Number(field.max);
+  const next = (Number(field.value) || 0) + Number(button.dataset.qtyStep);
+  field.value = String(Math.min(max, Math.max(min, next)));
+  field.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
 // `device` gives the screens their storage: { user, deviceId(), save(action), refusal(type, values) }.
@@ -200,6 +219,8 @@ export function wireScreens(device) {
     }
   });
   body.addEventListener("click", (event) => {
+    const step = event.target.closest("[data-qty-step]");
+    if (step) stepQuantity(step);
     const undo = event.target.closest("[data-lines-undo]");
     if (!undo) return;
     const list = document.querySelector(undo.dataset.linesUndo);
