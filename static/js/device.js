@@ -2,6 +2,7 @@
 // the outbox replay schedule, the status bar and the screens' offline mechanism (screens.js).
 
 import { findItem, freezeAt, locationName, openCatalog, syncCatalog, catalogState } from "./catalog.js";
+import { forgetEncounters } from "./encounters.js";
 import { deviceId, getMeta, knownUser, openDevice, rememberUser, replay, retry, saveAction, setMeta,
          signedOut } from "./outbox.js";
 import { resolvers, wireScreens } from "./screens.js";
@@ -10,8 +11,10 @@ import { renderOutbox, renderStatus } from "./status.js";
 const REPLAY_EVERY_MS = 15000;
 const CATALOG_EVERY_MS = 5 * 60 * 1000;
 const STATUS_EVERY_MS = 10000;
-// A stock freeze blocks these where it holds (DESIGN §5); the server checks again.
-const FROZEN_TYPES = new Set(["issue", "requisition", "transfer_confirm", "return", "waste"]);
+// A stock freeze blocks these where it holds (README, "Count sessions and the stock freeze"); the server checks again.
+const FROZEN_TYPES = new Set(["issue", "transfer_confirm", "return", "waste"]);
+// Online, the catalog's freezes are brought up to date before an action is saved, waiting at most this long.
+const FRESH_FREEZES_MS = 2000;
 
 const metaContent = (name) => document.querySelector(`meta[name="${name}"]`)?.content || null;
 export const pageUser = metaContent("ws-user");
@@ -78,14 +81,26 @@ async function requestBackgroundSync() {
   }
 }
 
+export function frozenMessage(locationLabel) {
+  return `${locationLabel} is being counted — ask your supervisor to override.`;
+}
+
+// Whether the catalog says the location is frozen now; online, a count started a minute ago is learnt first, so it
+// is refused here rather than after the action was saved.
+export async function frozenAt(location) {
+  if (navigator.onLine !== false) {
+    await Promise.race([syncCatalogNow(), new Promise((resolve) => setTimeout(resolve, FRESH_FREEZES_MS))]);
+  }
+  const db = await catalog;
+  return (await freezeAt(db, location)) ? locationName(db, location) : null;
+}
+
+// A supervisor's override (override_by, with its reason) lets one action through a freeze.
 async function refusal(type, values) {
   if (!pageUser) return "Sign in first.";
-  if (FROZEN_TYPES.has(type) && values.location) {
-    const db = await catalog;
-    if (await freezeAt(db, values.location)) {
-      return `A stock count is in progress at ${await locationName(db, values.location)}: nothing can be ` +
-             "recorded there until it ends. Ask your supervisor.";
-    }
+  if (FROZEN_TYPES.has(type) && values.location && !values.override_by) {
+    const frozen = await frozenAt(values.location);
+    if (frozen) return frozenMessage(frozen);
   }
   return null;
 }
@@ -145,6 +160,7 @@ function wireSignOut() {
       event.preventDefault();
       const db = await device;
       if (pageUser) await signedOut(db, pageUser);
+      forgetEncounters(localStorage);
       await setMeta(db, "session", null);
       form.dataset.deviceSignedOut = "true";
       if (navigator.onLine === false) window.location.assign("/login");
