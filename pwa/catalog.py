@@ -6,10 +6,12 @@ it can drop them.
 """
 from __future__ import annotations
 
+from datetime import timezone
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from .models import Counter, Location, ParLevel, Product, StockLevel, User
+from .models import Counter, Location, ParLevel, Product, StockLevel, Transfer, User
 
 PAGE_SIZE = 5000
 
@@ -24,7 +26,7 @@ def next_revisions(session: Session, count: int = 1) -> range:
     return range(top - count + 1, top + 1)
 
 
-def stamp(session: Session, *rows: Location | Product | ParLevel | StockLevel) -> None:
+def stamp(session: Session, *rows: Location | Product | ParLevel | StockLevel | Transfer) -> None:
     for row, revision in zip(rows, next_revisions(session, len(rows))):
         row.rev = revision
 
@@ -49,6 +51,15 @@ def par_json(par: ParLevel) -> dict:
 def stock_json(level: StockLevel) -> dict:
     return {"location": level.location.code, "ref": level.product.ref, "lot": level.lot or None, "qty": level.qty,
             "as_of": level.as_of.isoformat(), "active": level.active}
+
+
+def transfer_json(transfer: Transfer) -> dict:
+    """An internal transfer to a department as Odoo last reported it; `lines` are units per product."""
+    def as_text(moment):  # SQLite keeps no zone; every time in the journal is UTC
+        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat() if moment else None
+    return {"name": transfer.name, "location": transfer.location.code, "requisition": transfer.requisition_id,
+            "status": transfer.status, "lines": transfer.lines, "scheduled_at": as_text(transfer.scheduled_at),
+            "done_at": as_text(transfer.done_at), "active": transfer.active}
 
 
 def sees_stock(user: User) -> bool:
@@ -88,20 +99,23 @@ def catalog_page(session: Session, user: User, since: int | None, limit: int = P
     rows += [("par", par) for par in changed(ParLevel, ParLevel.location.has(Location.code.in_(codes)))]
     if sees_stock(user):
         rows += [("stock", level) for level in changed(StockLevel, StockLevel.location.has(Location.code.in_(codes)))]
+        rows += [("transfer", row) for row in changed(Transfer, Transfer.location.has(Location.code.in_(codes)))]
     rows.sort(key=lambda kind_row: kind_row[1].rev)
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = rows[-1][1].rev if rows else max(after, current_revision(session))
-    page = {"products": [], "locations": [], "par": [], "stock": [], "cursor": str(cursor), "more": more}
+    page = {"products": [], "locations": [], "par": [], "stock": [], "transfers": [], "cursor": str(cursor),
+            "more": more}
     for kind, row in rows:
         page[SECTIONS[kind][0]].append(SECTIONS[kind][1](row))
     if not sees_stock(user):
-        del page["stock"]
+        del page["stock"], page["transfers"]
     return page
 
 
 SECTIONS = {"product": ("products", product_json), "location": ("locations", location_json),
-            "par": ("par", par_json), "stock": ("stock", stock_json)}
+            "par": ("par", par_json), "stock": ("stock", stock_json),
+            "transfer": ("transfers", transfer_json)}
 
 
 def current_revision(session: Session) -> int:

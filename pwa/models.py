@@ -310,3 +310,25 @@ class UnknownItemReport(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(Text)
     user: Mapped[User] = relationship()
+
+
+# Internal transfers from the central store to a department (a requisition becomes one in Odoo), as the catalog
+# pull last saw them: what a ward expects to arrive, and where each requisition stands.
+TRANSFER_STATUSES = ("sent", "picked", "on_its_way", "arrived", "cancelled")
+OPEN_TRANSFER_STATUSES = ("sent", "picked", "on_its_way")
+
+
+class Transfer(Base):
+    __tablename__ = "transfers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)  # Odoo's reference, e.g. WH/INT/00012
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)  # where it goes
+    requisition_id: Mapped[str | None] = mapped_column(String(36), index=True)  # the action it came from, if any
+    status: Mapped[str] = mapped_column(String(20), default="sent")  # one of TRANSFER_STATUSES
+    lines: Mapped[list] = mapped_column(JSON, default=list)  # [{"ref", "qty"}]: units it carries (or carried)
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)  # last reported by Odoo
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    rev: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    location: Mapped[Location] = relationship()
