@@ -34,17 +34,24 @@ function lockedAcrossTabs(work) {
   return navigator.locks ? navigator.locks.request("ws-outbox-replay", work) : work();
 }
 
+// One replay per page at a time; asked again while one runs (a save just now), it runs once more after it.
 let replaying = null;
+let again = null;
 export function sendNow({ force = false } = {}) {
-  if (!replaying) {
-    replaying = device
-      .then((db) => replay(db, { force, lock: lockedAcrossTabs }))
-      .catch((error) => ({ ok: false, error: String(error) }))
-      .finally(() => {
-        replaying = null;
-        refresh();
-      });
+  if (replaying) {
+    again = again || replaying.then(() => {
+      again = null;
+      return sendNow({ force });
+    });
+    return again;
   }
+  replaying = device
+    .then((db) => replay(db, { force, lock: lockedAcrossTabs }))
+    .catch((error) => ({ ok: false, error: String(error) }))
+    .finally(() => {
+      replaying = null;
+      refresh();
+    });
   return replaying;
 }
 
