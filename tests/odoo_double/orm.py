@@ -185,7 +185,9 @@ class Registry:
         record["create_date"] = record["write_date"] = now_text()
         later = self._assign(model, record, vals)
         for name, spec in model.fields.items():
-            if spec.required and record.get(name) in (None, False, "") and spec.type != "boolean":
+            value = record.get(name)
+            missing = value is None if spec.type in ("float", "integer", "boolean") else value in (None, False, "")
+            if spec.required and missing:
                 label = spec.string or name
                 raise ValidationError(
                     "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n"
