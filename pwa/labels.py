@@ -212,8 +212,11 @@ def pdf_bytes(labels: list[Label], title: str) -> bytes:
 
 def _zpl_text(text: str) -> str:
     # ^FH makes _ the hex escape: characters ZPL would read as commands, and UTF-8 bytes (^CI28), are sent as hex.
-    return "".join(char if char not in "^~_\\" and ord(char) < 127 else "".join(f"_{byte:02X}" for byte in char.encode())
-                   for char in text)
+    def escaped(char: str) -> str:
+        if char in "^~_\\" or ord(char) > 126:
+            return "".join(f"_{byte:02X}" for byte in char.encode())
+        return char
+    return "".join(escaped(char) for char in text)
 
 
 def zpl_label(label: Label) -> str:
