@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -119,12 +120,23 @@ def db_upgrade() -> None:
 
 @click.command("serve")
 @click.option("--workers", type=int, help="Worker processes (default: WEB_CONCURRENCY or 2).")
-def serve_command(workers: int | None) -> None:
+@click.option("--https", "https", is_flag=True, envvar="HTTPS",
+              help="Serve HTTPS with a self-signed certificate made into instance/tls/ (also HTTPS=1).")
+def serve_command(workers: int | None, https: bool) -> None:
     """Serve the app with gunicorn on HOST:PORT."""
     from flask import current_app
 
     from .serve import serve
-    serve(current_app._get_current_object(), workers=workers)
+    app = current_app._get_current_object()
+    if not https:
+        serve(app, workers=workers)
+        return
+    from .tls import self_signed_certificate
+    certfile, keyfile = self_signed_certificate(Path(app.instance_path), [app.config["HOST"]])
+    click.echo(f"Serving https://{app.config['HOST']}:{app.config['PORT']} with a self-signed certificate. "
+               f"On a tablet, install {Path(app.instance_path) / 'tls' / 'ca.crt'} (also at /device/ca.crt) "
+               "as a trusted certificate first; see the README, 'HTTPS on a real tablet'.")
+    serve(app, workers=workers, certfile=str(certfile), keyfile=str(keyfile))
 
 
 def init_app(app: Flask) -> None:
