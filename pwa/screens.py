@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .actions import gtin_forms
-from .models import Barcode, Product
+from .models import Barcode, Location, Product, User
 from .scanning import parse_scan
 
 
@@ -77,3 +77,8 @@ def find_item(session: Session, raw: str) -> ItemView | None:
                         lot=scan.lot or "", expiry=scan.expiry or "", serial=scan.serial or "",
                         billable=product.billable)
     return None
+
+
+def ward_locations(user: User) -> list[Location]:
+    """The departments this user records ward work for (issue, return): active, in the user's scope."""
+    return [loc for loc in user.locations if loc.active and loc.kind == "department"]
