@@ -195,9 +195,14 @@ export function attachScanning(form) {
         show(panel, "", "repeat");
         break;
       case "unknown":
-        show(panel, result.message, "error");
-        if (result.label === "bin") offerReport(result.raw);
-        else handToScreen(result.raw, true);
+        if (result.label === "bin") {
+          show(panel, result.message, "error");
+          offerReport(result.raw);
+        } else {
+          // The screen says whether the item is known (the server may know what the tablet does not yet).
+          show(panel, "", "");
+          handToScreen(result.raw, true);
+        }
         break;
       default:
         show(panel, result.message, "error");
