@@ -11,7 +11,7 @@ from datetime import timezone
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from .models import Counter, Location, ParLevel, Product, StockLevel, Transfer, User
+from .models import Counter, Location, ParLevel, Product, Receipt, StockLevel, Transfer, User
 
 PAGE_SIZE = 5000
 
@@ -26,7 +26,7 @@ def next_revisions(session: Session, count: int = 1) -> range:
     return range(top - count + 1, top + 1)
 
 
-def stamp(session: Session, *rows: Location | Product | ParLevel | StockLevel | Transfer) -> None:
+def stamp(session: Session, *rows: Location | Product | ParLevel | StockLevel | Transfer | Receipt) -> None:
     for row, revision in zip(rows, next_revisions(session, len(rows))):
         row.rev = revision
 
@@ -60,6 +60,20 @@ def transfer_json(transfer: Transfer) -> dict:
     return {"name": transfer.name, "location": transfer.location.code, "requisition": transfer.requisition_id,
             "status": transfer.status, "lines": transfer.lines, "scheduled_at": as_text(transfer.scheduled_at),
             "done_at": as_text(transfer.done_at), "active": transfer.active}
+
+
+def receipt_json(receipt: Receipt) -> dict:
+    """An open delivery from a supplier as Odoo last reported it; `lines` are units still expected per product."""
+    scheduled = receipt.scheduled_at
+    if scheduled is not None and scheduled.tzinfo is None:
+        scheduled = scheduled.replace(tzinfo=timezone.utc)
+    return {"name": receipt.name, "origin": receipt.origin, "partner": receipt.partner,
+            "location": receipt.location.code, "lines": receipt.lines,
+            "scheduled_at": scheduled.isoformat() if scheduled else None, "active": receipt.active}
+
+
+def receives(user: User) -> bool:
+    return user.has_role("receiver", "supervisor", "admin")
 
 
 def sees_stock(user: User) -> bool:
@@ -100,22 +114,26 @@ def catalog_page(session: Session, user: User, since: int | None, limit: int = P
     if sees_stock(user):
         rows += [("stock", level) for level in changed(StockLevel, StockLevel.location.has(Location.code.in_(codes)))]
         rows += [("transfer", row) for row in changed(Transfer, Transfer.location.has(Location.code.in_(codes)))]
+    if receives(user):
+        rows += [("receipt", row) for row in changed(Receipt, Receipt.location.has(Location.code.in_(codes)))]
     rows.sort(key=lambda kind_row: kind_row[1].rev)
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = rows[-1][1].rev if rows else max(after, current_revision(session))
-    page = {"products": [], "locations": [], "par": [], "stock": [], "transfers": [], "cursor": str(cursor),
-            "more": more}
+    page = {"products": [], "locations": [], "par": [], "stock": [], "transfers": [], "receipts": [],
+            "cursor": str(cursor), "more": more}
     for kind, row in rows:
         page[SECTIONS[kind][0]].append(SECTIONS[kind][1](row))
     if not sees_stock(user):
         del page["stock"], page["transfers"]
+    if not receives(user):
+        del page["receipts"]
     return page
 
 
 SECTIONS = {"product": ("products", product_json), "location": ("locations", location_json),
             "par": ("par", par_json), "stock": ("stock", stock_json),
-            "transfer": ("transfers", transfer_json)}
+            "transfer": ("transfers", transfer_json), "receipt": ("receipts", receipt_json)}
 
 
 def current_revision(session: Session) -> int:

@@ -332,3 +332,21 @@ class Transfer(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     rev: Mapped[int] = mapped_column(Integer, default=0, index=True)
     location: Mapped[Location] = relationship()
+
+
+class Receipt(Base):
+    """An open delivery from a supplier (a purchase order's receipt in Odoo) as the catalog pull last saw it: what
+    the receivers expect to arrive, line by line."""
+    __tablename__ = "receipts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)  # Odoo's reference, e.g. WH/IN/00004
+    odoo_id: Mapped[int | None] = mapped_column(Integer)
+    origin: Mapped[str | None] = mapped_column(String(200))  # the purchase order, e.g. P00012
+    partner: Mapped[str | None] = mapped_column(String(200))  # the supplier
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)  # where it is received
+    lines: Mapped[list] = mapped_column(JSON, default=list)  # [{"ref", "qty"}]: units still expected
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)  # last reported by Odoo
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    rev: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    location: Mapped[Location] = relationship()

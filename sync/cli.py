@@ -1,8 +1,11 @@
-"""The sync engine's command line: `odoo check`, `sync pull`, `sync run`, and the supervisor's `actions …`."""
+"""The sync engine's command line: `odoo check`, `sync pull`, `sync run`, `sync transfers`, and the supervisor's
+`actions …`."""
 from __future__ import annotations
 
 import getpass
 import logging
+import time
+import time
 
 import click
 from flask import Flask, current_app
@@ -11,9 +14,11 @@ from flask.cli import AppGroup
 from pwa import db, journal
 from pwa.journal import SupervisorError
 
-from . import check
+from . import catalog, check
 from .gateway import DEFAULT_TIMEOUT, Gateway, OdooError
+from .mapping import Problem, load_mapping
 from .retry import Backoff
+from .transfers import pull_transfers
 from .worker import NOT_CONFIGURED, NotConfigured, app_locations, run_worker
 
 sync_cli = AppGroup("sync", help="Pull the catalog from Odoo and push the journal's actions into it.")
@@ -55,6 +60,29 @@ def run_command(once: bool, wait_seconds: float, batch_size: int, poll_seconds: 
                f"{counts['received'] + counts['retrying']} still to push ({counts['retrying']} waiting to retry).")
 
 
+@sync_cli.command("transfers")
+@click.option("--every", "every", type=float, default=0.0, show_default=True,
+              help="Pull again after this many seconds, until stopped (0: once).")
+def transfers_command(every: float) -> None:
+    """Pull the internal transfers to the departments: what the wards see on its way (Confirm arrival) and where
+    their requisitions stand."""
+    session = db.session()
+    while True:
+        try:
+            gateway = connect()
+            counts = pull_transfers(gateway, load_mapping(gateway, app_locations(session)), session)
+            click.echo(f"Transfers: {counts['added']} new, {counts['changed']} changed, {counts['archived']} "
+                       f"no longer reported.")
+        except (OdooError, Problem, click.ClickException) as error:
+            session.rollback()
+            if not every:
+                raise click.ClickException(f"Transfers not pulled: {error}") from None
+            click.echo(f"Transfers not pulled: {error}; trying again in {every:g} s.", err=True)
+        if not every:
+            return
+        time.sleep(every)
+
+
 def connect(timeout: float = DEFAULT_TIMEOUT) -> Gateway:
     settings = odoo_settings()
     try:
@@ -86,6 +114,19 @@ def check_command(fix_it: bool) -> None:
         click.echo(f"{len(missing)} thing{'s' if len(missing) != 1 else ''} missing in Odoo.{hint}")
         raise SystemExit(1)
     click.echo("Odoo has everything the sync needs.")
+
+
+@sync_cli.command("pull")
+@click.option("--full", is_flag=True, help="Read everything again (the first pull always does).")
+def pull_command(full: bool) -> None:
+    """Bring the catalog (products, locations, par levels, stock, receipts, transfers) in line with Odoo."""
+    gateway = connect()
+    started = time.perf_counter()
+    try:
+        report = catalog.pull(gateway, db.session(), full=full)
+    except OdooError as error:
+        raise click.ClickException(f"The pull stopped, nothing of it was kept: {error}") from None
+    click.echo(f"{report.summary()} {gateway.calls} Odoo calls, {time.perf_counter() - started:.1f} s.")
 
 
 def _actor(by: str | None) -> str:
