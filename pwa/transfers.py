@@ -7,15 +7,19 @@ Odoo no longer reports is archived (devices drop it).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .catalog import stamp
-from .models import OPEN_TRANSFER_STATUSES, TRANSFER_STATUSES, Location, Product, Transfer, utcnow
+from .models import (OPEN_TRANSFER_STATUSES, TRANSFER_STATUSES, VOIDED, Action, Location, Product, Transfer,
+                     utcnow)
 
+# How long a requisition Odoo reports no transfer of counts as ordered, and a confirmation as done.
+AWAITED_DAYS = 14
 STATUS_LABELS = {"sent": "Sent", "picked": "Picked", "on_its_way": "On its way", "arrived": "Arrived",
                  "cancelled": "Cancelled"}
 
@@ -150,18 +154,49 @@ def open_transfers(session: Session, location_code: str) -> list[Transfer]:
         .order_by(Transfer.scheduled_at, Transfer.name)))
 
 
+def confirmed_names(session: Session, location_codes: list[str], now: datetime | None = None) -> set[str]:
+    """Transfers whose arrival someone has confirmed lately (not voided), even if Odoo has not validated them yet."""
+    since = (now or utcnow()) - timedelta(days=AWAITED_DAYS)
+    payloads = session.scalars(select(Action.payload).where(Action.type == "transfer_confirm",
+                                                            Action.location_code.in_(location_codes),
+                                                            Action.status != VOIDED, Action.created_at >= since))
+    return {json.loads(payload).get("transfer") for payload in payloads} - {None}
+
+
+def awaiting_arrival(session: Session, location_code: str) -> list[Transfer]:
+    """The open transfers to a location that nobody has confirmed yet, oldest first."""
+    done = confirmed_names(session, [location_code])
+    return [row for row in open_transfers(session, location_code) if row.name not in done]
+
+
 def find_open(session: Session, name: str, location_codes: list[str]) -> Transfer | None:
-    """An open transfer by name, only if it goes to one of the given locations."""
+    """An open transfer nobody has confirmed yet, by name, only if it goes to one of the given locations."""
     row = session.scalar(select(Transfer).join(Transfer.location)
                          .where(Transfer.name == name, Location.code.in_(location_codes),
                                 Transfer.active.is_(True), Transfer.status.in_(OPEN_TRANSFER_STATUSES)))
+    if row is None or row.name in confirmed_names(session, [row.location.code]):
+        return None
     return row
 
 
-def on_order(session: Session, location_code: str) -> dict[str, float]:
-    """Units per product still to arrive at a location from open transfers."""
+def on_order(session: Session, location_code: str, now: datetime | None = None) -> dict[str, float]:
+    """Units per product ordered for a location and not arrived yet: what its open transfers carry, and what its
+    recent requisitions ask for while Odoo has reported no transfer of them (not yet synced, or not yet pulled)."""
     totals: dict[str, float] = {}
+
+    def add(ref: str, units: float) -> None:
+        totals[ref] = totals.get(ref, 0.0) + units
+
     for transfer in open_transfers(session, location_code):
         for line in transfer.lines:
-            totals[line["ref"]] = totals.get(line["ref"], 0.0) + line["qty"]
+            add(line["ref"], line["qty"])
+    since = (now or utcnow()) - timedelta(days=AWAITED_DAYS)
+    transferred = select(Transfer.requisition_id).where(Transfer.requisition_id.is_not(None))
+    waiting = session.scalars(select(Action).where(Action.type == "requisition",
+                                                   Action.location_code == location_code,
+                                                   Action.status.not_in((VOIDED,)), Action.created_at >= since,
+                                                   Action.id.not_in(transferred)))
+    for action in waiting:
+        for line in action.lines:
+            add(line["ref"], line["units"])
     return totals
