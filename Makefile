@@ -57,6 +57,7 @@ test: install $(STAMPS)/debian-test
 bench: install $(STAMPS)/debian-test
 	$(PY) bench/intake.py
 	$(PY) bench/scan.py
+	$(PY) bench/device.py
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules static/vendor

@@ -6,7 +6,7 @@ import { openDB } from "../vendor/idb/index.js";
 import { parseScan } from "./scan/gs1.js";
 
 export const CATALOG_DB = "ward-supply-catalog";
-export const PAGE_SIZE = 5000;
+export const PAGE_SIZE = 10000;  // the API's largest page: fewer round trips on a first sync
 
 // Each section of a catalog page, the store it fills and how a row is keyed (archived rows are dropped by key).
 export const SECTIONS = {
@@ -85,20 +85,28 @@ export async function syncCatalog(db, { fetch = globalThis.fetch, token, scope =
     cursor = null;
   }
   const first = cursor === null;
-  let loaded = 0;
-  for (;;) {
+  const fetchPage = async (since) => {
     const query = new URLSearchParams({ limit: String(pageSize) });
-    if (cursor !== null) query.set("since", cursor);
+    if (since !== null) query.set("since", since);
     const response = await fetch(`${endpoint}?${query}`, {
       headers: { Authorization: `Bearer ${token}` }, credentials: "omit", cache: "no-store" });
-    if (response.status === 400 && cursor !== null) {
+    if (response.status === 400 && since !== null) return { restart: true };
+    if (!response.ok) throw new Error(`catalog: HTTP ${response.status}`);
+    return response.json();
+  };
+  let loaded = 0;
+  let next = fetchPage(cursor);
+  for (;;) {
+    const page = await next;
+    if (page.restart) {
       // A cursor this server never gave out (a restored database): start again from nothing.
       await clearCatalog(db);
       cursor = null;
+      next = fetchPage(cursor);
       continue;
     }
-    if (!response.ok) throw new Error(`catalog: HTTP ${response.status}`);
-    const page = await response.json();
+    // The server builds the next page while this one is written: the two waits overlap.
+    if (page.more) next = fetchPage(page.cursor);
     await applyPage(db, page);
     loaded += (page.products || []).length;
     cursor = page.cursor;

@@ -21,6 +21,8 @@ export const pageUser = metaContent("ws-user");
 const offlinePages = (metaContent("ws-offline-pages") || "").split(" ").filter(Boolean);
 
 export const device = openDevice();
+let knownDeviceId = null;
+const thisDevice = async () => (knownDeviceId ??= deviceId(await device));
 export const catalog = openCatalog();
 const ready = { worker: false, catalog: !pageUser };
 const statusExtra = {};
@@ -74,7 +76,7 @@ export async function save(action) {
 // For screens (and tests) that build an action without a form: who and which device are filled in here.
 export async function recordAction(fields) {
   const action = { id: crypto.randomUUID(), created_at: new Date().toISOString(),
-                   device_id: await deviceId(await device), ...fields };
+                   device_id: await thisDevice(), ...fields };
   if (pageUser && !action.user) action.user = pageUser;
   return save(action);
 }
@@ -142,7 +144,7 @@ function wireSignIn() {
       const db = await device;
       const response = await fetch("/api/v1/login", {
         method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
-        body: JSON.stringify({ login, password, device_id: await deviceId(db) }) });
+        body: JSON.stringify({ login, password, device_id: await thisDevice() }) });
       if (response.ok) {
         const body = await response.json();
         await rememberUser(db, body.user.login, body.token, body.user);
@@ -302,7 +304,7 @@ function wireOutboxScreen() {
 }
 
 function start() {
-  wireScreens({ user: pageUser, deviceId: async () => deviceId(await device), save, refusal });
+  wireScreens({ user: pageUser, deviceId: thisDevice, save, refusal });
   wireSignIn();
   wireSignOut();
   wireOutboxScreen();
