@@ -1,10 +1,8 @@
-"""The sync engine's command line: `odoo check`, `sync pull`, `sync run`, `sync transfers`, and the supervisor's
-`actions …`."""
+"""The sync engine's command line: `odoo check`, `sync pull`, `sync run`, and the supervisor's `actions …`."""
 from __future__ import annotations
 
 import getpass
 import logging
-import time
 import time
 
 import click
@@ -16,9 +14,7 @@ from pwa.journal import SupervisorError
 
 from . import catalog, check
 from .gateway import DEFAULT_TIMEOUT, Gateway, OdooError
-from .mapping import Problem, load_mapping
 from .retry import Backoff
-from .transfers import pull_transfers
 from .worker import NOT_CONFIGURED, NotConfigured, app_locations, run_worker
 
 sync_cli = AppGroup("sync", help="Pull the catalog from Odoo and push the journal's actions into it.")
@@ -58,29 +54,6 @@ def run_command(once: bool, wait_seconds: float, batch_size: int, poll_seconds: 
     counts = journal.count_open(db.session())
     click.echo(f"Stopped: {totals['synced']} synced, {totals['needs_attention']} need attention; "
                f"{counts['received'] + counts['retrying']} still to push ({counts['retrying']} waiting to retry).")
-
-
-@sync_cli.command("transfers")
-@click.option("--every", "every", type=float, default=0.0, show_default=True,
-              help="Pull again after this many seconds, until stopped (0: once).")
-def transfers_command(every: float) -> None:
-    """Pull the internal transfers to the departments: what the wards see on its way (Confirm arrival) and where
-    their requisitions stand."""
-    session = db.session()
-    while True:
-        try:
-            gateway = connect()
-            counts = pull_transfers(gateway, load_mapping(gateway, app_locations(session)), session)
-            click.echo(f"Transfers: {counts['added']} new, {counts['changed']} changed, {counts['archived']} "
-                       f"no longer reported.")
-        except (OdooError, Problem, click.ClickException) as error:
-            session.rollback()
-            if not every:
-                raise click.ClickException(f"Transfers not pulled: {error}") from None
-            click.echo(f"Transfers not pulled: {error}; trying again in {every:g} s.", err=True)
-        if not every:
-            return
-        time.sleep(every)
 
 
 def connect(timeout: float = DEFAULT_TIMEOUT) -> Gateway:
