@@ -176,6 +176,8 @@ function wardScreen(form) {
   if (pipeline) {
     const screenAnswer = pipeline.onResult;
     pipeline.onResult = (answer) => {
+      // The wristband held in front of the camera a moment longer is the same patient, not a question.
+      if (answer.type === "bounce" && current().encounter && encounterFrom(answer.raw) === current().encounter) return;
       if (answer.type === "encounter") {
         if (choose({ encounter: answer.encounter })) {
           screenAnswer(answer);

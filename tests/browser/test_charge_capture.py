@@ -86,14 +86,16 @@ def open_screen(page: Page, tile: str, heading: str) -> None:
     expect(page.locator("html")).to_have_attribute("data-ward-ready", "true")
 
 
-def scan_item(page: Page, raw: str, qty: int = 1, item_box: str = "#issue-item", again: bool = False,
+def scan_item(page: Page, raw: str, qty: int = 1, item_box: str = "#issue-item",
               screenshot: str | None = None) -> None:
-    """A wedge scan, the item card, the quantity by its + button, then Add line. `again`: the same code was just
-    scanned, so the tablet asks whether it is another item. `screenshot`: the screen with the card, before adding."""
+    """A wedge scan, the item card, the quantity by its + button, then Add line. The same code scanned again within
+    a moment is a question ("another item?"), answered yes. `screenshot`: the screen with the card, before adding."""
     wedge(page, raw)
-    if again:
-        page.get_by_role("button", name="Add again").click()
     card = page.locator(f"{item_box} form")
+    again = page.get_by_role("button", name="Add again")
+    expect(card.or_(again).first).to_be_visible(timeout=5000)
+    if again.is_visible():
+        again.click()
     expect(card).to_be_visible(timeout=5000)
     for _ in range(qty - 1):
         card.get_by_role("button", name="One more").click()
@@ -165,7 +167,7 @@ def test_offline_the_nurse_issues_to_the_wristband_by_scans_alone_and_odoo_charg
     scan_item(page, gs1("07612340000041", lot), qty=2)           # syringes, lot and expiry from the label
     scan_item(page, "17612340000161")                           # a box of 200 gloves: not billable
     scan_item(page, "07612340000737", qty=3, screenshot="issue")  # bandages
-    scan_item(page, "07612340000737", again=True)               # one too many…
+    scan_item(page, "07612340000737")                           # one too many…
     page.get_by_role("button", name="Undo last line").click()   # …taken back before confirming
     lines = page.locator("#issue-lines li")
     expect(lines).to_have_count(3)
@@ -186,6 +188,7 @@ def test_offline_the_nurse_issues_to_the_wristband_by_scans_alone_and_odoo_charg
     expect(page.locator("#issue-result")).to_contain_text(f"Saved. 3 line(s) issued at Ward 4B to encounter {encounter}")
     expect(page.locator("[data-encounter-form]")).to_be_visible()
     expect(page.get_by_role("button", name=encounter)).to_be_visible()  # earlier this shift, one tap away
+    snap(page, "issue-saved")
     expect_pending(page, 1)
     assert journaled(app, "issue") == []
 
@@ -283,6 +286,7 @@ def test_a_ward_being_counted_refuses_the_issue_offline_and_online_until_a_super
     expect(page.locator("#issue-result")).to_have_text(message)
     expect(page.locator("[data-freeze]")).to_contain_text(message)
     expect(page.locator("#issue-lines li")).to_have_count(1)
+    snap(page, "issue-frozen")
 
     # Offline: the freeze the catalog brought refuses it too, and an override needs the network.
     context.set_offline(True)
@@ -324,7 +328,8 @@ def test_a_ward_being_counted_refuses_the_issue_offline_and_online_until_a_super
             "supervisor", "Bandage for a bleeding patient, count can wait", f"action {issue.id}")
 
 
-def test_floor_charge_only_where_the_policy_allows_it(page: Page, live_server, app, runner, world):
+def test_floor_charge_only_where_the_policy_allows_it_and_a_shift_ends_with_its_encounters(
+        page: Page, live_server, app, runner, world):
     app.config["FLOOR_CHARGE_ROLES"] = ("supervisor",)
     sign_in(page, live_server, "nurse")
     open_screen(page, "Issue to patient", "Issue to a patient")
@@ -332,11 +337,22 @@ def test_floor_charge_only_where_the_policy_allows_it(page: Page, live_server, a
     page.get_by_role("button", name="Confirm issue").click()
     expect(page.locator("#issue-result")).to_have_text(
         "Scan the patient's wristband or type the encounter number first.")
+    page.get_by_label("Encounter number").fill("123")
+    page.get_by_role("button", name="Use").click()
+    expect(page.locator("[data-encounter-error]")).to_have_text(
+        "“123” is not an encounter number. Scan the wristband, or type the number printed on it.")
+    encounter = new_encounter()
+    page.get_by_label("Encounter number").fill(encounter)
+    page.get_by_role("button", name="Use").click()
+    page.get_by_role("button", name="Change").click()
+    expect(page.get_by_role("button", name=encounter)).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('ws-recent-encounters')") is None
 
     sign_in(page, live_server, "supervisor")
     open_screen(page, "Issue to patient", "Issue to a patient")
+    expect(page.get_by_role("button", name=encounter)).to_have_count(0)
     page.get_by_label("Issued from").select_option(label="Emergency department")
     page.get_by_role("button", name="Floor charge: the department, no patient").click()
     expect(page.locator("[data-encounter-chosen]")).to_contain_text("Floor charge: Emergency department, no patient")
