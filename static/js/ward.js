@@ -317,6 +317,7 @@ function wardScreen(form) {
   // Saved: the next patient starts afresh (one tap on "Earlier this shift" brings this one back).
   document.addEventListener("ws:action-saved", (event) => {
     if (event.detail.form !== form) return;
+    scanStatus("", "");
     clearOverride();
     clearPatient();
     checkFreeze();

@@ -146,7 +146,7 @@ def start_count(app, *codes: str) -> str:
     return response.get_json()["id"]
 
 
-def test_offline_the_nurse_issues_to_the_wristband_by_scans_alone_and_odoo_charges_the_encounter(
+def test_offline_the_nurse_issues_and_returns_by_scans_alone_and_odoo_charges_the_encounter_once(
         page: Page, context: BrowserContext, live_server, app, runner, world, csp_violations):
     encounter, lot = new_encounter(), f"L{random.randrange(10**6):06d}"
     world.put_stock("SYR-10ML", "WARD-4B", 50, lot=lot, expiry="2028-06-30")
@@ -190,30 +190,48 @@ def test_offline_the_nurse_issues_to_the_wristband_by_scans_alone_and_odoo_charg
     expect(page.get_by_role("button", name=encounter)).to_be_visible()  # earlier this shift, one tap away
     snap(page, "issue-saved")
     expect_pending(page, 1)
-    assert journaled(app, "issue") == []
+
+    # Still offline: one syringe comes back unopened, against the same patient, by scans alone.
+    page.get_by_role("link", name="Ward Supply").click()
+    open_screen(page, "Return", "Return to the shelf")
+    page.get_by_role("button", name=encounter).click()
+    scan_item(page, gs1("07612340000041", lot), item_box="#return-item")  # the lot from the label: nothing to type
+    expect(page.locator("#return-lines li")).to_contain_text(f"lot {lot} — Not used, still sealed")
+    page.get_by_role("button", name="Confirm return").click()
+    expect(page.locator("#return-result")).to_contain_text(f"the charge to encounter {encounter} is reversed")
+    expect_pending(page, 2)
+    assert journaled(app, "issue") == journaled(app, "return") == []
 
     context.set_offline(False)
     expect_pending(page, 0)
-    [issue] = journaled(app, "issue")
+    [issue], [giveback] = journaled(app, "issue"), journaled(app, "return")
     assert (issue.encounter, issue.user) == (encounter, "nurse")
     assert [(line["ref"], line["units"], line.get("lot"), line["billable"]) for line in issue.lines] == [
         ("SYR-10ML", 2.0, lot, True), ("GLV-N-M", 200.0, None, False), ("BAN-5CM", 3.0, None, True)]
 
+    assert (giveback.encounter, [(line["ref"], line["units"], line["lot"], line["reason"]) for line in giveback.lines]) \
+        == (encounter, [("SYR-10ML", 1.0, lot, "unused")])
+
     sync(runner)
-    row = synced(app, issue.id)
-    assert row.status == "synced", row.last_error
+    for action in (issue, giveback):
+        row = synced(app, action.id)
+        assert row.status == "synced", row.last_error
     [picking] = world.pickings(issue.id)
     assert picking["state"] == "done"
     assert picking["location_dest_id"][0] == world.locations["CONSUMED"]
+    [back] = world.pickings(giveback.id)
+    assert (back["state"], back["location_dest_id"][0]) == ("done", world.locations["WARD-4B"])
     assert {ref: before[ref] - world.quantity(ref, "WARD-4B") for ref in before} == {
-        "SYR-10ML": 2, "GLV-N-M": 200, "BAN-5CM": 3}
-    assert world.quantity("SYR-10ML", "WARD-4B", lot) == 48
+        "SYR-10ML": 1, "GLV-N-M": 200, "BAN-5CM": 3}
+    assert world.quantity("SYR-10ML", "WARD-4B", lot) == 49
     [invoice] = world.invoices(encounter)
     assert invoice["state"] == "draft"
     charged = world.invoice_lines(issue.id)
     assert sorted((line["product_id"][0], line["quantity"]) for line in charged) == sorted([
         (world.product_id("SYR-10ML"), 2.0), (world.product_id("BAN-5CM"), 3.0)])
-    assert {line["move_id"][0] for line in charged} == {invoice["id"]}
+    [credit] = world.invoice_lines(giveback.id)
+    assert (credit["product_id"][0], credit["quantity"]) == (world.product_id("SYR-10ML"), -1.0)
+    assert {line["move_id"][0] for line in charged + [credit]} == {invoice["id"]}
 
 
 def test_a_cancelled_procedure_three_billable_items_issued_one_returned_charges_two(
