@@ -58,6 +58,7 @@ bench: install $(STAMPS)/debian-test
 	$(PY) bench/intake.py
 	$(PY) bench/scan.py
 	$(PY) bench/device.py
+	$(PY) bench/push.py
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules static/vendor
