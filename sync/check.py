@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .gateway import Gateway
-from .mapping import KIND_RULES, AppLocation, Mapping, Problem, load_mapping
+from .mapping import AppLocation, Mapping, Problem, load_mapping
 
 KIND_LABEL = {"store": "central stock location", "department": "department location",
               "consumption": "consumption location", "scrap": "scrap location"}

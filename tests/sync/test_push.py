@@ -253,3 +253,21 @@ def test_a_product_odoo_does_not_know_needs_attention_with_the_reason(supervisor
     assert "GWN-M is not a product in Odoo" in row.last_error
     assert world.pickings(action["id"]) == []
     assert action_row(journal, other["id"]).status == "synced"  # one bad action never holds up the others
+
+
+def test_a_serial_numbered_item_is_issued_and_returned_by_its_serial(supervisor, runner, journal, world):
+    serial, encounter = unique("SN"), unique("ENC")
+    issued, returned = record(supervisor,
+                              new_action("issue", "OR", [{"product": "ETT-7.0MM", "qty": 1, "serial": serial}],
+                                         encounter=encounter),
+                              new_action("return", "OR", [{"product": "ETT-7.0MM", "qty": 1, "serial": serial,
+                                                            "reason": "unopened"}], encounter=encounter))
+    sync(runner)
+    for action in (issued, returned):
+        row = action_row(journal, action["id"])
+        assert row.status == "synced", row.last_error
+    picking, = world.pickings(issued["id"])
+    line, = world.move_lines(picking["id"])
+    assert (line["lot_id"][1], line["quantity"]) == (serial, 1.0)
+    assert world.quantity("ETT-7.0MM", "OR", serial) == 0  # out and back in
+    assert [l["quantity"] for l in world.invoice_lines(issued["id"]) + world.invoice_lines(returned["id"])] == [1, -1]
