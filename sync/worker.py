@@ -116,8 +116,11 @@ class Worker:
         return self.gateway
 
     def mapping(self, session, gateway: Gateway) -> Mapping:
-        if self._mapping is None or time.monotonic() - self._mapping_at > self.mapping_ttl:
-            self._mapping = load_mapping(gateway, app_locations(session))
+        """Read again after `mapping_ttl` (for changes in Odoo) or at once when the app's locations changed."""
+        locations = app_locations(session)
+        if self._mapping is None or time.monotonic() - self._mapping_at > self.mapping_ttl or \
+                set(self._mapping.app_locations.values()) != set(locations):
+            self._mapping = load_mapping(gateway, locations)
             self._mapping_at = time.monotonic()
         return self._mapping
 
