@@ -40,6 +40,8 @@ function lockedAcrossTabs(work) {
 let replaying = null;
 let again = null;
 export function sendNow({ force = false } = {}) {
+  // Offline there is nothing to try: the `online` event starts the next round.
+  if (navigator.onLine === false) return Promise.resolve({ ok: false, offline: true });
   if (replaying) {
     again = again || replaying.then(() => {
       again = null;
