@@ -197,14 +197,18 @@ def main() -> None:
     added = ensure_demo_catalog(gateway)
     run = uuid.uuid4().hex[:6].upper()
     print(f"Push benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}")
     print(f"Odoo: {'the in-memory double' if double else gateway.describe()}; demo catalog: {added} products added")
     with tempfile.TemporaryDirectory() as directory:
         app = journal_app(settings, Path(directory))
         engine_work = specs(options.actions, f"E{run}")
         naive_work = specs(options.actions, f"N{run}")
+        print(f"{options.actions} issues x {len(LINES)} billable lines", flush=True)
         engine_seconds, engine_calls, ids = push_with_engine(app, engine_work, options.batch)
+        print(f"  sync engine (batches of {options.batch}): {engine_seconds:8.2f} s, {engine_calls:6d} Odoo calls",
+              flush=True)
         naive_seconds, naive_calls = push_naively(settings, world, naive_work, run)
+        print(f"  naive, one call per record:   {naive_seconds:8.2f} s, {naive_calls:6d} Odoo calls", flush=True)
         engine_effects = effects(gateway, {f"WS:{action_id}": i for action_id, i in ids.items()}, "[WS:")
         naive_effects = effects(gateway, {f"NAIVE:{run}:{i}": i for i in range(options.actions)}, f"[NAIVE:{run}:")
 
@@ -212,9 +216,6 @@ def main() -> None:
             return [rows[0]] + [([(p, lot.split("-", 1)[1] if lot else None, q, s) for p, lot, q, s in moved], charged)
                                 for moved, charged in rows[1:]]
         same = normal(engine_effects) == normal(naive_effects)
-        print(f"{options.actions} issues x {len(LINES)} billable lines")
-        print(f"  sync engine (batches of {options.batch}): {engine_seconds:8.2f} s, {engine_calls:6d} Odoo calls")
-        print(f"  naive, one call per record:   {naive_seconds:8.2f} s, {naive_calls:6d} Odoo calls")
         print(f"  engine is {naive_seconds / engine_seconds:.1f}x faster; same Odoo records: {'yes' if same else 'NO'}")
         with app.app_context():
             session = db.session()
