@@ -307,10 +307,9 @@ def list_actions(session: Session, status: str | None = None, location: str | No
 
 
 def count_open(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Action.status, Action.seq).where(Action.status.in_(OPEN_STATUSES))).all()
-    counts = {status: 0 for status in OPEN_STATUSES}
-    for status, _seq in rows:
-        counts[status] += 1
+    counts = dict.fromkeys(OPEN_STATUSES, 0)
+    counts.update(session.execute(select(Action.status, func.count()).where(Action.status.in_(OPEN_STATUSES))
+                                  .group_by(Action.status)).all())
     return counts
 
 

@@ -7,12 +7,13 @@ changes revision only when what it says changes, and a receipt Odoo no longer re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .catalog import stamp
+from .journal import aware
 from .models import Location, Receipt, utcnow
 
 
@@ -25,10 +26,6 @@ class ReceiptReport:
     partner: str | None = None
     odoo_id: int | None = None
     scheduled_at: datetime | None = None
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def record_receipts(session: Session, reports: list[ReceiptReport], now: datetime | None = None) -> dict:
@@ -56,7 +53,7 @@ def record_receipts(session: Session, reports: list[ReceiptReport], now: datetim
             continue
         row.seen_at = now
         if row.active and all(getattr(row, key) == value for key, value in values.items()) \
-                and _utc(row.scheduled_at) == _utc(report.scheduled_at):
+                and aware(row.scheduled_at) == aware(report.scheduled_at):
             continue
         for key, value in values.items():
             setattr(row, key, value)

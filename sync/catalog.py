@@ -140,14 +140,17 @@ def _pull_locations(gateway: Gateway, session: Session, marks: Watermarks, full:
             touched.append(row)
         seen.add(row.code)
     if full:  # Odoo is the source of truth: what it does not have is archived
-        touched += [row for row in rows if row.active and row.code not in seen and _archive(row)]
+        touched += _archive_unseen({row.code: row for row in rows}, seen)
     marks.advance("locations", records)
     return _stamp(session, touched)
 
 
-def _archive(row) -> bool:
-    row.active = False
-    return True
+def _archive_unseen(rows: dict, seen: set) -> list:
+    """Archives the active rows (by key) whose key Odoo did not report; returns them."""
+    archived = [row for key, row in rows.items() if row.active and key not in seen]
+    for row in archived:
+        row.active = False
+    return archived
 
 
 def _stamp(session: Session, rows: list) -> int:
@@ -212,7 +215,7 @@ def _pull_products(gateway: Gateway, session: Session, marks: Watermarks, full: 
             touched.append(row)
         seen.add(ref)
     if full:
-        touched += [row for row in rows if row.active and row.ref not in seen and _archive(row)]
+        touched += _archive_unseen({row.ref: row for row in rows}, seen)
     marks.advance("products", records)
     return _stamp(session, touched)
 
@@ -277,7 +280,7 @@ def _pull_par_levels(gateway: Gateway, session: Session, marks: Watermarks, full
         if record["active"]:
             seen.add(key)
     if full:
-        touched += [row for key, row in existing.items() if row.active and key not in seen and _archive(row)]
+        touched += _archive_unseen(existing, seen)
     marks.advance("par", records)
     return _stamp(session, touched)
 
@@ -311,7 +314,7 @@ def _pull_stock(gateway: Gateway, session: Session, now: datetime) -> int:
         elif abs(row.qty - qty) > 1e-9 or not row.active:
             row.qty, row.active = qty, True
             touched.append(row)
-    touched += [row for key, row in existing.items() if row.active and key not in quantities and _archive(row)]
+    touched += _archive_unseen(existing, set(quantities))
     # Every level of these locations is as of now: what the journal synced before this moment is in them.
     session.execute(update(StockLevel).where(StockLevel.location_id.in_(location_ids)).values(as_of=now))
     for row in touched:
