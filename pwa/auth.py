@@ -142,6 +142,10 @@ def roles_required(*roles: str) -> Callable:
             if actor is None:
                 if api:
                     return api_error(401, "unauthorized", "Sign in first.")
+                if request.headers.get("HX-Request"):
+                    # A fragment request from an open screen: answering with the sign-in page would swap it into
+                    # the screen; a 401 lets the device answer from its own catalog and keep the lines.
+                    return "Signed out: sign in again.", 401, {"Vary": "HX-Request"}
                 return redirect(url_for("auth.login", next=request.full_path))
             if roles and not actor.has_role(*roles):
                 if api:

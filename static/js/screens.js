@@ -157,7 +157,9 @@ function wireHtmx(body) {
   const fallBack = (event) => {
     const form = event.detail.elt.closest("[data-local]");
     const status = event.detail.xhr ? event.detail.xhr.status : 0;
-    if (form && (event.type === "htmx:sendError" || status === 0 || status >= 500)) answerLocally(form, formValues(form));
+    // 401: the page session ended (idle sign-out) while the screen stayed open; the device still knows the answer.
+    const unanswered = event.type === "htmx:sendError" || status === 0 || status === 401 || status >= 500;
+    if (form && unanswered) answerLocally(form, formValues(form));
   };
   body.addEventListener("htmx:sendError", fallBack);
   body.addEventListener("htmx:responseError", fallBack);
