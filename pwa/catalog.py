@@ -6,12 +6,13 @@ it can drop them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timezone
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
-from .models import Counter, Location, ParLevel, Product, Receipt, StockLevel, Transfer, User
+from .models import Barcode, Counter, Location, ParLevel, Product, Receipt, StockLevel, Transfer, User
 
 PAGE_SIZE = 5000
 
@@ -31,10 +32,41 @@ def stamp(session: Session, *rows: Location | Product | ParLevel | StockLevel | 
         row.rev = revision
 
 
-def product_json(product: Product) -> dict:
-    unit_codes = [b.code for b in product.barcodes if b.qty == 1]
-    return {"ref": product.ref, "name": product.name, "barcodes": unit_codes,
-            "packs": [{"barcode": b.code, "qty": b.qty} for b in product.barcodes if b.qty != 1],
+@dataclass
+class ProductRow:
+    """A product as the catalog sends it, read as plain rows: a first sync sends tens of thousands."""
+    rev: int
+    ref: str
+    name: str
+    uom: str
+    tracking: str
+    billable: bool
+    price: float
+    active: bool
+    barcodes: list[tuple[str, float]] = field(default_factory=list)
+
+
+def changed_products(session: Session, since: int | None, limit: int) -> list[ProductRow]:
+    query = (select(Product.id, Product.rev, Product.ref, Product.name, Product.uom, Product.tracking,
+                    Product.billable, Product.price, Product.active)
+             .where(Product.rev > (since or 0)).order_by(Product.rev).limit(limit + 1))
+    if since is None:
+        query = query.where(Product.active.is_(True))
+    products = {row.id: ProductRow(*row[1:]) for row in session.execute(query)}
+    ids = list(products)
+    for start in range(0, len(ids), 900):  # stays under SQLite's bound-parameter limit
+        chunk = ids[start:start + 900]
+        for product_id, code, qty in session.execute(
+                select(Barcode.product_id, Barcode.code, Barcode.qty).where(Barcode.product_id.in_(chunk))
+                .order_by(Barcode.qty, Barcode.code)):
+            products[product_id].barcodes.append((code, qty))
+    return list(products.values())
+
+
+def product_json(product: ProductRow) -> dict:
+    return {"ref": product.ref, "name": product.name,
+            "barcodes": [code for code, qty in product.barcodes if qty == 1],
+            "packs": [{"barcode": code, "qty": qty} for code, qty in product.barcodes if qty != 1],
             "uom": product.uom, "tracking": product.tracking, "billable": product.billable,
             "price": float(product.price), "active": product.active}
 
@@ -104,18 +136,21 @@ def catalog_page(session: Session, user: User, since: int | None, limit: int = P
         query = select(model).where(model.rev > after, *criteria).order_by(model.rev).limit(limit + 1)
         if since is None:
             query = query.where(model.active.is_(True))
-        if model is Product:
-            query = query.options(selectinload(Product.barcodes))
+        if hasattr(model, "product"):
+            query = query.options(joinedload(model.location), joinedload(model.product))
+        elif hasattr(model, "location"):
+            query = query.options(joinedload(model.location))
         return list(session.scalars(query))
 
-    rows = [("product", product) for product in changed(Product)]
-    rows += [("location", loc) for loc in changed(Location, Location.code.in_(codes))]
-    rows += [("par", par) for par in changed(ParLevel, ParLevel.location.has(Location.code.in_(codes)))]
+    rows = [("product", product) for product in changed_products(session, since, limit)]
+    in_scope = Location.code.in_(codes)
+    rows += [("location", loc) for loc in changed(Location, in_scope)]
+    rows += [("par", par) for par in changed(ParLevel, ParLevel.location.has(in_scope))]
     if sees_stock(user):
-        rows += [("stock", level) for level in changed(StockLevel, StockLevel.location.has(Location.code.in_(codes)))]
-        rows += [("transfer", row) for row in changed(Transfer, Transfer.location.has(Location.code.in_(codes)))]
+        rows += [("stock", level) for level in changed(StockLevel, StockLevel.location.has(in_scope))]
+        rows += [("transfer", row) for row in changed(Transfer, Transfer.location.has(in_scope))]
     if receives(user):
-        rows += [("receipt", row) for row in changed(Receipt, Receipt.location.has(Location.code.in_(codes)))]
+        rows += [("receipt", row) for row in changed(Receipt, Receipt.location.has(in_scope))]
     rows.sort(key=lambda kind_row: kind_row[1].rev)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -85,5 +85,5 @@ def test_pages_carry_no_inline_script(client):
 def test_fragment_request_after_sign_out_is_401_not_the_sign_in_page(client):
     response = client.get("/waste/item?scan=SYR-10ML", headers={"HX-Request": "true"})
     assert response.status_code == 401
-    assert "Sign in" not in response.get_data(as_text=True).split(":")[0] or "<form" not in response.get_data(as_text=True)
+    assert "<form" not in response.get_data(as_text=True)
     assert client.get("/waste/item?scan=SYR-10ML").status_code == 302
