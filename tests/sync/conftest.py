@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import pytest
 
 from app import create_app
+from pwa.catalog import stamp
 from pwa.config import OdooSettings
+from pwa.models import Barcode, Product
 from sync.gateway import Gateway
 from tests.conftest import Api, new_action
 from tests.odoo_double import OdooDouble
 
-from .world import World, ensure_world
+from .world import World, ensure_world, unique
 
 REAL_ODOO = all(os.environ.get(name) for name in ("ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_PASSWORD"))
 
@@ -89,6 +91,17 @@ def record(device: Api, *actions: dict) -> list[dict]:
     return list(actions)
 
 
+def app_only_product(journal) -> str:
+    """A product in the app's catalog that no Odoo has (a unique reference): what an unmapped item looks like."""
+    ref = unique("LOCAL")
+    product = Product(ref=ref, name=f"Local item {ref}", uom="Units", tracking="none", billable=True, price=1)
+    product.barcodes.append(Barcode(code=ref, qty=1))
+    journal.add(product)
+    stamp(journal, product)
+    journal.commit()
+    return ref
+
+
 def sync(runner, *extra: str):
     """`flask --app app sync run --once`, with retries due at once."""
     result = runner.invoke(args=["sync", "run", "--once", "--retry-base", "0", *extra])
@@ -96,4 +109,4 @@ def sync(runner, *extra: str):
     return result
 
 
-__all__ = ["new_action", "record", "sync"]
+__all__ = ["app_only_product", "new_action", "record", "sync"]

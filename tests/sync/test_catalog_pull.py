@@ -10,7 +10,7 @@ from pwa.models import Location, ParLevel, Product, StockLevel
 from pwa.seed import gs1_check_digit
 from tests.conftest import Api
 
-from .conftest import new_action, record, sync
+from .conftest import app_only_product, new_action, record, sync
 from .world import unique
 
 
@@ -40,6 +40,7 @@ def new_product(world, **values) -> dict:
 
 
 def test_first_pull_brings_odoos_catalog_and_archives_what_odoo_lacks(runner, journal, world, client):
+    local = app_only_product(journal)
     result = pull(runner)
     assert "Full pull" in result.output
     journal.expire_all()
@@ -50,8 +51,7 @@ def test_first_pull_brings_odoos_catalog_and_archives_what_odoo_lacks(runner, jo
     assert sorted((b.code, b.qty) for b in syringe.barcodes) == [("07612340000041", 1.0), ("17612340000048", 100.0)]
     gloves = journal.scalar(select(Product).where(Product.ref == "GLV-N-M"))
     assert gloves.billable is False and gloves.uom == "Units"
-    gown = journal.scalar(select(Product).where(Product.ref == "GWN-M"))  # in the demo only, not in Odoo
-    assert gown.active is False
+    assert journal.scalar(select(Product).where(Product.ref == local)).active is False  # Odoo does not have it
     ward = journal.scalar(select(Location).where(Location.code == "WARD-4B"))
     assert (ward.odoo_id, ward.kind, ward.active) == (world.locations["WARD-4B"], "department", True)
     kinds = {loc.code: loc.kind for loc in journal.scalars(select(Location).where(
@@ -59,7 +59,7 @@ def test_first_pull_brings_odoos_catalog_and_archives_what_odoo_lacks(runner, jo
     assert kinds == {"WH-STOCK": "store", "CONSUMED": "consumption", "SCRAP": "scrap"}
     nurse = Api(client).login("nurse")
     refs = {p["ref"] for p in catalog(nurse)["products"]}
-    assert "SYR-10ML" in refs and "GWN-M" not in refs
+    assert "SYR-10ML" in refs and local not in refs
 
 
 def test_later_pulls_bring_only_changes_and_drop_what_odoo_archives(runner, journal, world, client):

@@ -7,7 +7,7 @@ from app import create_app
 from pwa import journal as store
 from tests.conftest import Api
 
-from .conftest import new_action, record, sync
+from .conftest import app_only_product, new_action, record, sync
 from .world import unique
 
 
@@ -33,14 +33,15 @@ def test_without_odoo_sync_says_so_and_actions_stay_received(offline_app):
 
 
 def test_supervisor_lists_retries_and_voids_from_the_command_line(supervisor, runner, journal):
-    unknown, other = record(supervisor, new_action("issue", "WARD-4B", [{"product": "GWN-M", "qty": 1}],
+    local = app_only_product(journal)
+    unknown, other = record(supervisor, new_action("issue", "WARD-4B", [{"product": local, "qty": 1}],
                                                    encounter=unique("ENC")),
-                            new_action("issue", "ICU", [{"product": "GWN-L", "qty": 1}], encounter=unique("ENC")))
+                            new_action("issue", "ICU", [{"product": local, "qty": 2}], encounter=unique("ENC")))
     sync(runner)
     listed = runner.invoke(args=["actions", "list", "--status", "needs_attention"])
     assert listed.exit_code == 0
     assert unknown["id"] in listed.output and other["id"] in listed.output
-    assert "GWN-M is not a product in Odoo" in listed.output
+    assert f"{local} is not a product in Odoo" in listed.output
     retried = runner.invoke(args=["actions", "retry", unknown["id"], "--by", "supervisor", "--reason", "mapped"])
     assert retried.exit_code == 0 and "received" in retried.output
     refused = runner.invoke(args=["actions", "void", other["id"]])

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from pwa import journal as store
 
-from .conftest import new_action, record, sync
+from .conftest import app_only_product, new_action, record, sync
 from .world import unique
 
 
@@ -243,14 +243,15 @@ def test_transfer_confirm_validates_what_arrived_and_backorders_the_rest(supervi
 
 
 def test_a_product_odoo_does_not_know_needs_attention_with_the_reason(supervisor, runner, journal, world):
-    action, other = record(supervisor, new_action("issue", "WARD-4B", [{"product": "GWN-M", "qty": 1}],
+    local = app_only_product(journal)
+    action, other = record(supervisor, new_action("issue", "WARD-4B", [{"product": local, "qty": 1}],
                                                   encounter=unique("ENC")),
                            new_action("issue", "WARD-4B", [{"product": "BAN-5CM", "qty": 1}],
                                       encounter=unique("ENC")))
     sync(runner)
     row = action_row(journal, action["id"])
     assert row.status == "needs_attention"
-    assert "GWN-M is not a product in Odoo" in row.last_error
+    assert f"{local} is not a product in Odoo" in row.last_error
     assert world.pickings(action["id"]) == []
     assert action_row(journal, other["id"]).status == "synced"  # one bad action never holds up the others
 
