@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import db
 from .auth import signed_in_on
+from .freezes import Freeze, FreezeRefusal, active_freezes, check_freeze, settle_contributions
 from .models import Action, ApiToken, Barcode, Location, Product, Rejection, User, utcnow
 from .scanning import parse_scan
 
@@ -73,6 +74,7 @@ class Catalog:
     locations: dict[str, Location]
     by_barcode: dict[str, tuple[Product, float]] = field(default_factory=dict)
     by_ref: dict[str, Product] = field(default_factory=dict)
+    freezes: dict[str, Freeze] = field(default_factory=dict)  # location code → the count session freezing it
 
     def product_for(self, key: str) -> tuple[Product, float] | None:
         if key in self.by_barcode:
@@ -111,7 +113,8 @@ def lookup_keys(line: dict) -> list[str]:
 
 
 def load_catalog(session: Session, actions: list) -> Catalog:
-    catalog = Catalog(locations={loc.code: loc for loc in session.scalars(select(Location))})
+    catalog = Catalog(locations={loc.code: loc for loc in session.scalars(select(Location))},
+                      freezes=active_freezes(session))
     keys = {key for action in actions if isinstance(action, dict) and isinstance(action.get("lines"), list)
             for line in action["lines"] if isinstance(line, dict) for key in lookup_keys(line)}
     keys = {key for key in keys if key and len(key) <= 64}
@@ -242,6 +245,10 @@ def check_action(action: object, token: ApiToken, catalog: Catalog, users: dict[
     if len(lines) > MAX_LINES:
         raise Refusal("bad_shape", f"An action may have at most {MAX_LINES} lines.")
     resolved = [resolve_line(line, number, kind, catalog) for number, line in enumerate(lines, start=1)]
+    try:
+        check_freeze(action, location, created_at, device_id, catalog.freezes, users)
+    except FreezeRefusal as refusal:
+        raise Refusal(refusal.code, refusal.message) from None
     canonical = canonical_json(action)
     return {"id": action_id.lower(), "type": action["type"], "payload": canonical,
             "payload_hash": payload_hash(canonical), "lines": resolved, "user_id": user.id,
@@ -292,6 +299,7 @@ def intake(actions: list, token: ApiToken) -> list[Outcome]:
         rows[row["id"]] = row
         outcomes.append(Outcome(shown_id, "accepted"))
     inserted = _insert_new(session, list(rows.values()))
+    settle_contributions(session, [rows[action_id] for action_id in inserted])
     existing = {}
     if len(inserted) < len(rows):
         missing = [action_id for action_id in rows if action_id not in inserted]

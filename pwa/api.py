@@ -13,6 +13,7 @@ from .audit import record
 from .auth import (api_error, authenticate, client_address, issue_token, record_failure, require_token,
                    roles_required, too_many_failures)
 from .catalog import catalog_page, parse_cursor
+from .freezes import freezes_for
 from .models import Action, Device
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -118,4 +119,11 @@ def get_catalog():
             raise ValueError
     except ValueError:
         return api_error(400, "bad_cursor", "The catalog cursor or page size is not one this server gave out.")
-    return jsonify(catalog_page(db.session(), g.api_token.user, since, limit))
+    page = catalog_page(db.session(), g.api_token.user, since, limit)
+    # Always the whole list, not a delta: a device replaces its freezes with these and refuses offline.
+    page["freezes"] = freezes_for(db.session(), g.api_token.user)
+    return jsonify(page)
+
+
+# The count-session routes (pwa/counts.py) are part of API v1: imported last, as they build on this module.
+from . import counts  # noqa: E402,F401

@@ -109,6 +109,18 @@ def whole_number(name: str, raw: str | None) -> int:
     return int(raw)
 
 
+def non_negative_number(name: str, raw: str | None, default: float) -> float:
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{name} must be a number of 0 or more, not {raw!r}")
+    return value
+
+
 def from_environment(env: os._Environ | dict | None = None, instance_path: Path | None = None) -> dict:
     """The app's settings as a mapping for `app.config.from_mapping`."""
     env = os.environ if env is None else env
@@ -126,6 +138,9 @@ def from_environment(env: os._Environ | dict | None = None, instance_path: Path 
                                          ("requester", "supervisor")),
         # Behind a TLS reverse proxy, how many proxies set X-Forwarded-*: login throttling must see the real client.
         "PROXY_COUNT": whole_number("PROXY_COUNT", env.get("PROXY_COUNT")),
+        # A counted difference above either needs a supervisor's approval before it is applied.
+        "COUNT_VARIANCE_UNITS": non_negative_number("COUNT_VARIANCE_UNITS", env.get("COUNT_VARIANCE_UNITS"), 5),
+        "COUNT_VARIANCE_VALUE": non_negative_number("COUNT_VARIANCE_VALUE", env.get("COUNT_VARIANCE_VALUE"), 50),
     }
 
 

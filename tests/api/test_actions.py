@@ -132,7 +132,7 @@ def test_floor_charge_needs_no_encounter(nurse, journal):
 
 def test_count_accepts_an_empty_shelf(client, journal):
     counter = Api(client, "counter-tab").login("counter")
-    action = new_action("count", lines=[{"product": "SYR-10ML", "qty": 0}], count_session="CS-1")
+    action = new_action("count", lines=[{"product": "SYR-10ML", "qty": 0}])
     assert counter.results(action)[0]["status"] == "accepted"
 
 
