@@ -210,6 +210,12 @@ class Rejection(Base):
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
     payload: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # The supervisor's decision on it: open until retried (accepted after a fix), corrected (a new action
+    # replaces it) or voided (dismissed with a reason).
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open", index=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntry(Base):
