@@ -56,7 +56,21 @@ def _location(mapping: Mapping, location: AppLocation) -> Finding:
         mapping.location_id(location.code)
     except Problem as problem:
         return Finding(subject, False, str(problem), fixable=location.code not in mapping.wrong_locations)
-    return Finding(subject, True, mapping.locations[location.code]["complete_name"])
+    name = mapping.locations[location.code]["complete_name"]
+    store = _store_name(mapping)
+    if location.kind == "department" and store and name.startswith(f"{store}/"):
+        # Odoo reserves from a location and everything inside it: the store's transfers would take ward stock.
+        return Finding(subject, False, f"{name} lies inside the central store {store}: transfers from the store "
+                                       f"would reserve its stock. Move it out of {store} in Odoo (e.g. under the "
+                                       f"warehouse itself).")
+    return Finding(subject, True, name)
+
+
+def _store_name(mapping: Mapping) -> str | None:
+    try:
+        return mapping.locations[mapping.code_of_kind("store")]["complete_name"]
+    except (Problem, KeyError):
+        return None
 
 
 def _analytic(mapping: Mapping, app_locations: list[AppLocation]) -> list[Finding]:
@@ -93,7 +107,8 @@ def _fix_location(gateway: Gateway, mapping: Mapping, location: AppLocation) -> 
     if location.kind == "department":
         if not warehouse:
             return None
-        vals = {"name": location.name, "usage": "internal", "location_id": warehouse["lot_stock_id"][0]}
+        # beside the central store, not inside it: Odoo reserves from a location and all it holds
+        vals = {"name": location.name, "usage": "internal", "location_id": warehouse["view_location_id"][0]}
     else:
         virtual = gateway.call("ir.model.data", "check_object_reference", module="stock",
                                xml_id="stock_location_locations_virtual")

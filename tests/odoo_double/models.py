@@ -438,8 +438,8 @@ def _done_line(env, line: dict) -> None:
 
 
 def _reserve(env, moves: list[dict]) -> None:
-    """Reservation at confirmation: receipts take their demand as is; internal sources take available stock,
-    first-expiring lot first."""
+    """Reservation at confirmation: receipts take their demand as is; internal sources take available stock in the
+    source location and every location inside it, first-expiring lot first."""
     for move in moves:
         if move["state"] in ("done", "cancel", "draft"):
             continue
@@ -452,13 +452,14 @@ def _reserve(env, moves: list[dict]) -> None:
             env.create("stock.move.line", _line_values(env, move, missing))
             move["state"] = "assigned"
             continue
-        reserved = defaultdict(float)
+        reserved = defaultdict(float)  # per (product, lot, location)
         for line in env.model("stock.move.line").records.values():
             other = env.get("stock.move", line.get("move_id"))
-            if other and other["state"] not in ("done", "cancel") and line["location_id"] == source["id"]:
-                reserved[(line["product_id"], line.get("lot_id"))] += line["quantity"] or 0.0
+            if other and other["state"] not in ("done", "cancel"):
+                reserved[(line["product_id"], line.get("lot_id"), line["location_id"])] += line["quantity"] or 0.0
         quants = [q for q in env.model("stock.quant").records.values()
-                  if q["product_id"] == move["product_id"] and q["location_id"] == source["id"] and q["quantity"] > 0]
+                  if q["product_id"] == move["product_id"] and q["quantity"] > 0
+                  and _is_child_of(env, q["location_id"], source["id"])]
         tracked = _tracking(env, move["product_id"]) != "none"
 
         def expiry(quant):
@@ -469,11 +470,12 @@ def _reserve(env, moves: list[dict]) -> None:
                 break
             if tracked and not quant.get("lot_id"):
                 continue
-            free = quant["quantity"] - reserved[(quant["product_id"], quant.get("lot_id"))]
-            take = min(free, missing)
+            key = (quant["product_id"], quant.get("lot_id"), quant["location_id"])
+            take = min(quant["quantity"] - reserved[key], missing)
             if take > 0:
-                env.create("stock.move.line", _line_values(env, move, take, quant.get("lot_id")))
-                reserved[(quant["product_id"], quant.get("lot_id"))] += take
+                env.create("stock.move.line", {**_line_values(env, move, take, quant.get("lot_id")),
+                                               "location_id": quant["location_id"]})
+                reserved[key] += take
                 missing -= take
         quantity = _move_quantity(env, move)
         move["state"] = "assigned" if missing <= 0 else ("partially_available" if quantity else "confirmed")

@@ -92,9 +92,7 @@ def test_later_pulls_bring_only_changes_and_drop_what_odoo_archives(runner, jour
 def test_par_levels_and_stock_come_from_odoo(runner, journal, world):
     lot = unique("L")
     world.put_stock("SAL-100MLBAG", "WARD-4B", 17, lot=lot)
-    rule = world.gateway.create("stock.warehouse.orderpoint", [{
-        "product_id": world.product_id("BAN-5CM"), "location_id": world.locations["WARD-4B"],
-        "product_min_qty": 6, "product_max_qty": 24}])[0]
+    rule = world.reorder_rule("BAN-5CM", "WARD-4B", 6, 24)
     pull(runner)
     journal.expire_all()
     par = journal.scalar(select(ParLevel).join(ParLevel.product).join(ParLevel.location)

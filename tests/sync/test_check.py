@@ -32,7 +32,7 @@ def test_check_says_what_is_missing_and_fix_makes_it_once(fresh_odoo):
     fixed = runner.invoke(args=["odoo", "check", "--fix"])
     assert fixed.exit_code == 0, fixed.output
     assert "fixed    set barcode WH-STOCK on WH/Stock (was WHSTOCK)" in fixed.output
-    assert "fixed    created department location WH/Stock/Ward 4B with barcode WARD-4B" in fixed.output
+    assert "fixed    created department location WH/Ward 4B with barcode WARD-4B" in fixed.output
     assert "fixed    created scrap location Virtual Locations/Waste and scrap with barcode SCRAP" in fixed.output
     assert "Odoo has everything the sync needs." in fixed.output
 
@@ -51,6 +51,17 @@ def test_check_flags_a_department_without_its_analytic_account_once_any_is_confi
     assert result.exit_code == 1
     assert "ok       analytic account WARD-4B" in result.output
     assert "MISSING  analytic account ICU: none: create an analytic account with reference ICU" in result.output
+
+
+def test_a_department_inside_the_central_store_is_flagged(fresh_odoo):
+    double, runner = fresh_odoo
+    runner.invoke(args=["odoo", "check", "--fix"])
+    ward, = double.env.search("stock.location", [("barcode", "=", "ICU")])
+    double.env.write("stock.location", [ward], {"location_id": 8})  # moved into WH/Stock
+    result = runner.invoke(args=["odoo", "check"])
+    assert result.exit_code == 1
+    assert "MISSING  department location ICU: WH/Stock/Intensive care unit lies inside the central store" in \
+        result.output
 
 
 def test_check_of_the_test_odoo_passes(runner):

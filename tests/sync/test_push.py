@@ -90,6 +90,7 @@ def test_floor_charge_goes_to_the_department_account(supervisor, runner, journal
 
 def test_issue_without_a_lot_takes_the_first_expiring_lot_odoo_holds(supervisor, runner, journal, world):
     soon, later = unique("SOON"), unique("LATER")
+    world.clear_stock("SAL-100MLBAG", "OR")
     world.put_stock("SAL-100MLBAG", "OR", 2, lot=soon, expiry="2027-01-31")
     world.put_stock("SAL-100MLBAG", "OR", 5, lot=later, expiry="2029-01-31")
     action, = record(supervisor, new_action("issue", "OR", [{"product": "SAL-100MLBAG", "qty": 3}],

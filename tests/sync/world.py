@@ -100,6 +100,29 @@ class World:
         quants = self.gateway.create("stock.quant", [vals], context={"inventory_mode": True})
         self.gateway.execute("stock.quant", "action_apply_inventory", quants, context={"inventory_mode": True})
 
+    def clear_stock(self, ref: str, code: str) -> None:
+        """Counts every lot of a product at a location down to zero (stock earlier runs left in a real Odoo)."""
+        quants = self.gateway.search_read("stock.quant", [("product_id", "=", self.product_id(ref)),
+                                                          ("location_id", "=", self.locations[code]),
+                                                          ("quantity", "!=", 0)], ["lot_id"])
+        vals = [{"product_id": self.product_id(ref), "location_id": self.locations[code], "inventory_quantity": 0,
+                 **({"lot_id": q["lot_id"][0]} if q["lot_id"] else {})} for q in quants]
+        if vals:
+            ids = self.gateway.create("stock.quant", vals, context={"inventory_mode": True})
+            self.gateway.execute("stock.quant", "action_apply_inventory", ids, context={"inventory_mode": True})
+
+    def reorder_rule(self, ref: str, code: str, low: float, high: float, active: bool = True) -> int:
+        """The reordering rule of a product at a location, made or reset (Odoo allows one per pair)."""
+        found = self.gateway.search_read("stock.warehouse.orderpoint", [
+            ("product_id", "=", self.product_id(ref)), ("location_id", "=", self.locations[code]),
+            ("active", "in", [True, False])], ["active"])
+        vals = {"product_min_qty": low, "product_max_qty": high, "active": active}
+        if found:
+            self.gateway.write("stock.warehouse.orderpoint", [found[0]["id"]], vals)
+            return found[0]["id"]
+        return self.gateway.create("stock.warehouse.orderpoint", [{
+            "product_id": self.product_id(ref), "location_id": self.locations[code], **vals}])[0]
+
     def open_receipt(self, lines: dict[str, float], origin: str | None = None) -> dict:
         """An incoming picking from the vendors, confirmed, as a purchase order leaves it."""
         vendors = self.gateway.call("ir.model.data", "check_object_reference", module="stock",
