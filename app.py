@@ -8,7 +8,9 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pwa import api, auth, cli, db, device, home, issue, labels, returns, security, signin, unknown, waste
+from pwa import (api, arrival, auth, cli, db, device, home, issue, labels, requisition, returns, security, signin,
+                 unknown, waste)
+from pwa import supervisor
 from pwa.config import DEFAULTS, ConfigError, from_environment
 from pwa.scanning import views as decode
 from sync import cli as sync_cli
@@ -44,9 +46,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(home.bp)
     app.register_blueprint(device.bp)
     app.register_blueprint(waste.bp)
+    app.register_blueprint(requisition.bp)
+    app.register_blueprint(arrival.bp)
     app.register_blueprint(issue.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(labels.bp)
+    app.register_blueprint(supervisor.bp)
     app.register_blueprint(unknown.api_bp)
     app.register_blueprint(unknown.bp)
     app.before_request(auth.enforce_idle_timeout)

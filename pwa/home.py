@@ -25,8 +25,11 @@ class Workflow:
 WORKFLOWS = (
     Workflow("Issue to patient", "Scan the encounter, then the items used.", ("requester", "supervisor"),
              "issue.index"),
-    Workflow("Requisition", "Order supplies back up to par.", ("requester", "supervisor")),
-    Workflow("Confirm arrival", "Check in a delivery to the ward.", ("requester", "receiver", "supervisor")),
+    Workflow("Requisition", "Order supplies back up to par.", ("requester", "supervisor"), "requisition.index"),
+    Workflow("My requisitions", "Where each order stands: sent, picked, on its way, arrived.",
+             ("requester", "supervisor"), "requisition.mine"),
+    Workflow("Confirm arrival", "Check in a delivery to the ward.", ("requester", "receiver", "supervisor"),
+             "arrival.index"),
     Workflow("Return", "Put unused items back on the shelf.", ("requester", "supervisor"), "returns.index"),
     Workflow("Waste", "Record expired, damaged or opened items.", ("requester", "receiver", "supervisor"),
              "waste.index"),

@@ -5,7 +5,8 @@
 //                            (or data-local-missing when nothing is found) and swapping it as htmx would.
 //   data-line-add="#list"    a form whose fields become one line of the action, shown with data-line-template.
 //   data-lines-undo="#list"  removes the last line.
-//   data-action="<type>"     the form that saves the action (with the lines of data-action-lines) to the outbox,
+//   data-action="<type>"     the form that saves the action (with the lines of the lists data-action-lines
+//                            selects: [data-line] entries and editable [data-line-fields] rows) to the outbox,
 //                            then shows data-action-template in data-action-result: only after the commit, and
 //                            tells the page with a "ws:action-saved" event ({ form, action }).
 //   data-qty-step="<n>"      a button adding n (or taking it away) to its form's quantity, within its min and max.
@@ -17,7 +18,9 @@ export const ACTION_FIELDS = ["location", "encounter", "floor_charge", "transfer
 const NUMBER_FIELDS = new Set(["qty"]);
 
 // Fills a <template> rendered by the server from the same fragment: data-slot gets the text, data-slot-value the
-// value attribute, data-slot-show is hidden unless the value is set. Returns the HTML htmx swaps in.
+// value attribute, data-slot-show is hidden unless the value is set, data-slot-selected (an option) is selected
+// when the value is set, and data-slot-rows="<list>" gets one <template id=data-row-template> filled per row of
+// the list (a par list, a transfer's lines). Returns the HTML htmx swaps in.
 export function fill(template, data) {
   const fragment = template.content.cloneNode(true);
   const value = (name) => (data[name] === null || data[name] === undefined ? "" : String(data[name]));
@@ -27,6 +30,14 @@ export function fill(template, data) {
   }
   for (const node of fragment.querySelectorAll("[data-slot-show]")) {
     node.toggleAttribute("hidden", !data[node.dataset.slotShow]);
+  }
+  for (const node of fragment.querySelectorAll("[data-slot-selected]")) {
+    node.toggleAttribute("selected", Boolean(data[node.dataset.slotSelected]));
+  }
+  // Rows last, so the slots of the rows are theirs, not the page's.
+  for (const node of fragment.querySelectorAll("[data-slot-rows]")) {
+    const row = templateById(node.dataset.rowTemplate);
+    node.replaceChildren(...(data[node.dataset.slotRows] || []).map((item) => fill(row, item)));
   }
   return fragment;
 }
@@ -79,8 +90,16 @@ export function buildAction({ type, values, lines, user, deviceId, now = new Dat
   return action;
 }
 
+// The lines of a list: each [data-line] carries its line's JSON; a [data-line-fields] row (a par list's, a
+// delivery's) is the line its named fields say as the user left them, and is left out while its quantity is 0.
 function linesOf(list) {
-  return [...list.querySelectorAll("[data-line]")].map((node) => JSON.parse(node.dataset.line));
+  return [...list.querySelectorAll("[data-line], [data-line-fields]")].map((node) => {
+    if (node.hasAttribute("data-line")) return JSON.parse(node.dataset.line);
+    const values = {};
+    for (const field of node.querySelectorAll("input[name], select[name]")) values[field.name] = field.value.trim();
+    const line = lineFrom(values);
+    return line.qty > 0 ? line : null;
+  }).filter(Boolean);
 }
 
 function refreshEmpty(list) {
@@ -168,8 +187,8 @@ function wireHtmx(body) {
 // Saving: the action goes into the outbox; the screen says "saved" only once that write has committed.
 async function saveActionForm(form, device) {
   const result = document.querySelector(form.dataset.actionResult);
-  const list = document.querySelector(form.dataset.actionLines);
-  const lines = list ? linesOf(list) : [];
+  const lists = form.dataset.actionLines ? [...document.querySelectorAll(form.dataset.actionLines)] : [];
+  const lines = lists.flatMap(linesOf);
   if (!lines.length) {
     showRefusal(result, "Add at least one line first: scan an item.");
     return;
@@ -183,8 +202,10 @@ async function saveActionForm(form, device) {
   const action = buildAction({ type: form.dataset.action, values, lines, user: device.user,
                                deviceId: await device.deviceId() });
   await device.save(action);
-  list.replaceChildren();
-  refreshEmpty(list);
+  for (const list of lists) {
+    list.replaceChildren();
+    refreshEmpty(list);
+  }
   result.replaceChildren(fill(templateById(form.dataset.actionTemplate),
                               { ...values, lines: lines.length, id: action.id, type: action.type }));
   document.dispatchEvent(new CustomEvent("ws:action-saved", { detail: { form, action } }));
