@@ -418,7 +418,7 @@ def close_count_session(session_id: str):
     session = db.session()
     user = g.api_token.user
     count_session = find_session(session, session_id, user)
-    _check_scope(count_session, user)
+    check_scope(count_session, user)
     close(session, count_session, user, [(d["line"], d["decision"]) for d in decisions], wants_apply)
     session.commit()
     return jsonify(session_json(session, count_session, user))
@@ -435,7 +435,7 @@ def cancel_count_session(session_id: str):
     session = db.session()
     user = g.api_token.user
     count_session = find_session(session, session_id, user)
-    _check_scope(count_session, user)
+    check_scope(count_session, user)
     cancel_session(session, count_session, user, reason)
     session.commit()
     return jsonify(session_json(session, count_session, user))
@@ -453,7 +453,7 @@ def close(session: Session, count_session: CountSession, supervisor: User, decis
     return []
 
 
-def _check_scope(count_session: CountSession, user: User) -> None:
+def check_scope(count_session: CountSession, user: User) -> None:
     """Closing decides for every location of the session: the supervisor must hold them all."""
     scope = {loc.code for loc in user.locations}
     outside = [loc.name for loc in count_session.locations if loc.code not in scope]
