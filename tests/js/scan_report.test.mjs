@@ -37,8 +37,8 @@ test("a report made offline is sent with the user's token once the network is ba
 
 test("a refused report is kept with the reason; a server error leaves it waiting", async () => {
   const db = await openReports(`reports-${randomUUID()}`);
-  const refused = await queueReport(db, { raw: "X", user: "nurse" });
-  await queueReport(db, { raw: "Y", user: "nurse" });
+  const refused = await queueReport(db, { raw: "X", user: "nurse" }, { now: new Date("2026-11-23T10:00:00Z") });
+  await queueReport(db, { raw: "Y", user: "nurse" }, { now: new Date("2026-11-23T10:00:01Z") });
 
   const outcome = await sendReports(db, { tokenFor, fetch: server([403, 503]).fetch });
 

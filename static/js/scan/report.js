@@ -24,8 +24,10 @@ export async function queueReport(db, { raw, location = null, note = null, photo
   return report;
 }
 
+// Oldest first: the index alone orders ties by the random id.
 export async function pendingReports(db) {
-  return db.getAllFromIndex("reports", "state", "pending");
+  const pending = await db.getAllFromIndex("reports", "state", "pending");
+  return pending.sort((a, b) => a.created_at.localeCompare(b.created_at));
 }
 
 // Sends what is pending; tokenFor(login) answers the bearer token of the user who made the report, or null.
