@@ -7,6 +7,7 @@ test-artifacts/."""
 from __future__ import annotations
 
 import math
+import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -116,6 +117,16 @@ def journaled(app, action_type: str) -> list[SimpleNamespace]:
         return [SimpleNamespace(id=row.id, user=row.user.login, location=row.location_code, status=row.status,
                                 last_error=row.last_error, payload=row.payload,
                                 lines=[(line["ref"], line["units"]) for line in row.lines]) for row in rows]
+
+
+def arrived(app, action_type: str, count: int, timeout: float = 15) -> list[SimpleNamespace]:
+    """The journal's actions of a type once the tablet's replay has brought `count` of them."""
+    deadline = time.monotonic() + timeout
+    while len(rows := journaled(app, action_type)) < count:
+        assert time.monotonic() < deadline, f"{count} {action_type} action(s) did not reach the journal in time"
+        time.sleep(0.05)
+    assert len(rows) == count
+    return rows
 
 
 def synced(app, action_id: str):
@@ -278,9 +289,7 @@ def test_online_a_delivery_short_and_with_an_extra_is_recorded_as_it_came(
         f"Saved. Arrival of {picking['name']} at Ward 4B: 2 item(s) confirmed; 1 short, left on a backorder; "
         "1 extra, passed to your supervisor.")
     expect(page.locator("#arr-list")).not_to_contain_text(picking["name"])  # confirmed: no longer to check in
-    expect_pending(page, 0)
-
-    confirm, extras = journaled(app, "transfer_confirm")
+    confirm, extras = arrived(app, "transfer_confirm", 2)
     assert confirm.lines == [("BAN-5CM", 20.0), ("GLV-N-M", 200.0)]
     assert extras.lines == [("GAU-5X5CM", 1.0)]
     assert f'"transfer":"{picking["name"]}"' in confirm.payload and "supervisor" in extras.payload
@@ -372,14 +381,18 @@ def test_expired_lots_are_wasted_as_expired_online_and_offline_and_scrapped_in_o
     expect(card.get_by_label("Reason")).to_have_value("expired")
     card.get_by_label("Quantity").fill("4")
     snap(page, "waste")
+    expect(card.get_by_label("Quantity")).to_have_value("4")
     card.get_by_role("button", name="Add line").click()
+    expect(page.locator("#waste-lines li")).to_have_count(1)
+    expect(page.locator("#waste-lines li")).to_contain_text("Syringe Luer lock 10ml × 4")
     wedge(page, gs1(SYRINGE, good, next_year))
     card = page.locator("#waste-item form")
     expect(card).to_contain_text(f"Good until {next_year.isoformat()} — not expired")
     card.get_by_label("Reason").select_option(label="Damaged")
     card.get_by_role("button", name="Add line").click()
     page.get_by_role("button", name="Confirm waste").click()
-    expect(page.locator("#waste-result")).to_contain_text("Saved.")
+    expect(page.locator("#waste-result")).to_contain_text("Saved. 2 line(s) of waste at Ward 4B")
+    arrived(app, "waste", 1)
 
     context.set_offline(True)  # offline: the tablet's own date says the lot has expired
     wedge(page, gs1(SYRINGE, older, yesterday))
@@ -388,11 +401,10 @@ def test_expired_lots_are_wasted_as_expired_online_and_offline_and_scrapped_in_o
     expect(card.get_by_label("Reason")).to_have_value("expired")
     card.get_by_role("button", name="Add line").click()
     page.get_by_role("button", name="Confirm waste").click()
-    expect(page.locator("#waste-result")).to_contain_text("Saved.")
+    expect(page.locator("#waste-result")).to_contain_text("Saved. 1 line(s) of waste at Ward 4B")
+    expect_pending(page, 1)
     context.set_offline(False)
-    expect_pending(page, 0)
-
-    first, second = journaled(app, "waste")
+    first, second = arrived(app, "waste", 2)
     sync(runner)
     assert synced(app, first.id).status == synced(app, second.id).status == "synced"
     scraps = world.scraps(first.id) + world.scraps(second.id)
