@@ -117,7 +117,9 @@ def load_catalog(session: Session, actions: list) -> Catalog:
                       freezes=active_freezes(session))
     keys = {key for action in actions if isinstance(action, dict) and isinstance(action.get("lines"), list)
             for line in action["lines"] if isinstance(line, dict) for key in lookup_keys(line)}
-    keys = {key for key in keys if key and len(key) <= 64}
+    # Lines are checked one by one later; a key no barcode can equal must not reach the query (PostgreSQL
+    # refuses NUL in text).
+    keys = {key for key in keys if key and len(key) <= 64 and key.replace("\x1d", "").isprintable()}
     if keys:
         rows = session.execute(select(Barcode, Product).join(Product).where(Barcode.code.in_(keys))).all()
         catalog.by_barcode = {barcode.code: (product, barcode.qty) for barcode, product in rows}
@@ -130,8 +132,10 @@ def _text(value: object, name: str, required: bool = False) -> str | None:
         if required:
             raise Refusal("bad_shape", f"The {name.replace('_', ' ')} is missing.")
         return None
+    # A scan may hold GS (ASCII 29), the GS1 separator; no other control character is text a person sent.
+    printable = value.replace("\x1d", "") if name == "scan" and isinstance(value, str) else value
     if not isinstance(value, str) or not value.strip() or len(value) > TEXT_LIMITS.get(name, 200) \
-            or (name != "scan" and not value.isprintable()):
+            or not printable.isprintable():
         raise Refusal("bad_shape", f"The {name.replace('_', ' ')} must be a short text.")
     return value.strip()
 

@@ -93,6 +93,8 @@ REFUSALS = [
     ("bad_quantity", {"lines": [{"product": "SYR-10ML", "qty": True}]}),
     ("unknown_item", {"lines": [{"product": "NO-SUCH-THING", "qty": 1}]}),
     ("unknown_item", {"lines": [{"scan": "0100000000000017", "qty": 1}]}),
+    ("bad_shape", {"lines": [{"scan": "\x00", "qty": 1}]}),
+    ("bad_shape", {"lines": [{"scan": "0107612340000041\x0010", "qty": 1}]}),
     ("unknown_location", {"location": "WARD-99"}),
     ("location_not_allowed", {"location": "ICU"}),
     ("role_not_allowed", {"type": "receive"}),
