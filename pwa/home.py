@@ -35,6 +35,8 @@ WORKFLOWS = (
              "waste.index"),
     Workflow("Receive", "Receive a purchase order with lots and expiry.", ("receiver", "supervisor")),
     Workflow("Count", "Blind count of a location.", ("counter", "supervisor")),
+    Workflow("Supervisor's desk", "Exceptions, count sessions and freezes, KPIs, recall lookup, audit log.",
+             ("supervisor",), "supervisor.index"),
     Workflow("Journal", "Every action received and where it stands.", ("supervisor",), "home.journal"),
     Workflow("Users and devices", "Accounts, roles, locations and tablets.", ("admin",)),
     Workflow("Outbox", "What this tablet has recorded and whether the server has it.", ROLES, "device.outbox"),

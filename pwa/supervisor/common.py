@@ -31,8 +31,10 @@ def page_or_fragment(page: str, fragment: str, **context) -> Response:
 def csv_cell(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
-        value = f"{value:g}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):  # numbers as numbers, a minus sign included
+        return f"{value:g}" if isinstance(value, float) else str(value)
     if isinstance(value, datetime):
         value = aware(value).isoformat()
     text = str(value)
