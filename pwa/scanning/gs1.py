@@ -215,3 +215,47 @@ class _Splitter:
         return Gs1Message(
             elements=[*elements, (ai, value), *tail.elements], ambiguous=tail.ambiguous
         )
+
+
+# Enough readings to choose from on a screen; a real label has two or three.
+MAX_READINGS = 8
+
+
+def all_readings(text: str) -> list[list[tuple[str, str]]]:
+    """Every valid way to read an element string sent without separators, as lists of elements.
+
+    The same rules as _Splitter, but each place a variable-length value could end is kept instead of
+    stopping at the second: the value taking the whole rest comes first, then the shorter ends in order.
+    At most MAX_READINGS.
+    """
+    memo: dict[tuple[int, frozenset[str], bool], list[list[tuple[str, str]]]] = {}
+
+    def read(pos: int, seen: frozenset[str], strict: bool) -> list[list[tuple[str, str]]]:
+        key = (pos, seen, strict)
+        if key in memo:
+            return memo[key]
+        found: list[list[tuple[str, str]]] = []
+        ai, _ = find_ai(text, pos) if pos < len(text) else (None, None)
+        if pos == len(text):
+            found = [[]]
+        elif ai is not None and not (strict and ai in seen):
+            spec = AI_TABLE[ai]
+            start = pos + len(ai)
+            if spec.fixed:
+                end = start + spec.max_length
+                if end <= len(text) and element_error(ai, text[start:end]) is None:
+                    found = [[(ai, text[start:end]), *tail] for tail in read(end, seen | {ai}, strict)]
+            else:
+                rest = text[start:]
+                if element_error(ai, rest) is None:
+                    found.append([(ai, rest)])
+                for cut in range(1, min(len(rest), spec.max_length + 1)):
+                    next_ai, _ = find_ai(text, start + cut)
+                    if next_ai not in SPLIT_AIS or element_error(ai, rest[:cut]):
+                        continue
+                    found += [[(ai, rest[:cut]), *tail] for tail in read(start + cut, seen | {ai}, True)]
+        memo[key] = found[:MAX_READINGS]
+        return memo[key]
+
+    return [elements for elements in read(0, frozenset(), False)
+            if not _without_conflicts(Gs1Message(elements=elements)).error]

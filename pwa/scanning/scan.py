@@ -9,7 +9,7 @@ from typing import Any, Literal
 from biip import ParseError
 from biip.gtin import Gtin
 
-from pwa.scanning.gs1 import GS, Gs1Message, element_date, parse_bracketed, parse_element_string
+from pwa.scanning.gs1 import GS, Gs1Message, all_readings, element_date, parse_bracketed, parse_element_string
 from pwa.scanning.hibcc import HibccError, parse_hibcc
 
 Kind = Literal["gs1", "hibcc", "ean", "internal", "invalid"]
@@ -196,3 +196,27 @@ def _hibcc_label_scan(code: str, symbology: str | None) -> Scan:
         hibcc_product=label.product,
         hibcc_uom=label.uom,
     )
+
+
+# What one reading of an ambiguous scan settles: the fields a GS1 element string can carry.
+READING_FIELDS = ("gtin", "content_gtin", "sscc", "lot", "serial", "expiry", "best_before", "production_date", "qty",
+                  "ref")
+
+
+def ambiguous_readings(scan: Scan) -> list[dict[str, Any]]:
+    """The ways an ambiguous scan can be read, each a dict of READING_FIELDS (None where not carried).
+
+    Empty unless `scan.ambiguous` is set. The first reading takes the ambiguous value whole (e.g. the lot
+    "LOT4221SN9"), when that is valid; the others end it earlier (lot "LOT42" and serial "SN9"). What the
+    scan already read for certain is the same in every reading. The device's `ambiguousReadings` agrees.
+    """
+    if scan.kind != "gs1" or not scan.ambiguous:
+        return []
+    known = {name: value for name, value in scan.as_dict().items() if name in READING_FIELDS and value is not None}
+    readings: list[dict[str, Any]] = []
+    for elements in all_readings(scan.code):
+        read = _gs1_scan(Gs1Message(elements=elements), scan.code, scan.symbology).as_dict()
+        reading = {name: read[name] for name in READING_FIELDS}
+        if all(reading[name] == value for name, value in known.items()) and reading not in readings:
+            readings.append(reading)
+    return readings

@@ -303,3 +303,64 @@ class Splitter {
     });
   }
 }
+
+// ---- Readings of an ambiguous scan -----------------------------------------------------
+
+// Enough readings to choose from on a screen; a real label has two or three.
+export const MAX_READINGS = 8;
+
+// What one reading of an ambiguous scan settles: the fields a GS1 element string can carry.
+export const READING_FIELDS = ["gtin", "content_gtin", "sscc", "lot", "serial", "expiry", "best_before",
+  "production_date", "qty", "ref"];
+
+// Every valid way to read an element string sent without separators, as lists of elements: the Splitter's
+// rules, but each place a variable-length value could end is kept. The value taking the whole rest comes first.
+export function allReadings(text) {
+  const memo = new Map();
+  const read = (pos, seen, strict) => {
+    const key = `${pos}|${[...seen].sort().join(",")}|${strict}`;
+    if (memo.has(key)) return memo.get(key);
+    let found = [];
+    const ai = pos < text.length ? findAi(text, pos).ai : null;
+    if (pos === text.length) {
+      found = [[]];
+    } else if (ai !== null && !(strict && seen.has(ai))) {
+      const spec = AI_TABLE.get(ai);
+      const start = pos + ai.length;
+      const next = new Set([...seen, ai]);
+      if (spec.min === spec.max) {
+        const end = start + spec.max;
+        if (end <= text.length && elementError(ai, text.slice(start, end)) === null) {
+          found = read(end, next, strict).map((tail) => [[ai, text.slice(start, end)], ...tail]);
+        }
+      } else {
+        const rest = text.slice(start);
+        if (elementError(ai, rest) === null) found.push([[ai, rest]]);
+        const lastCut = Math.min(rest.length - 1, spec.max);
+        for (let cut = 1; cut <= lastCut; cut += 1) {
+          if (!SPLIT_AIS.has(findAi(text, start + cut).ai) || elementError(ai, rest.slice(0, cut))) continue;
+          found.push(...read(start + cut, next, true).map((tail) => [[ai, rest.slice(0, cut)], ...tail]));
+        }
+      }
+    }
+    memo.set(key, found.slice(0, MAX_READINGS));
+    return memo.get(key);
+  };
+  return read(0, new Set(), false).filter((elements) => !withoutConflicts(message({ elements })).error);
+}
+
+// The ways an ambiguous scan can be read, each an object of READING_FIELDS (null where not carried); empty unless
+// scan.ambiguous is set. Same readings, same order as the server's ambiguous_readings (pwa/scanning/scan.py).
+export function ambiguousReadings(scan) {
+  if (!scan || scan.kind !== "gs1" || !scan.ambiguous) return [];
+  const known = READING_FIELDS.filter((name) => scan[name] !== null && scan[name] !== undefined);
+  const readings = [];
+  for (const elements of allReadings(scan.code)) {
+    const read = gs1Scan(message({ elements }), scan.code, scan.symbology);
+    const reading = Object.fromEntries(READING_FIELDS.map((name) => [name, read[name]]));
+    if (known.some((name) => reading[name] !== scan[name])) continue;
+    if (readings.some((other) => READING_FIELDS.every((name) => other[name] === reading[name]))) continue;
+    readings.push(reading);
+  }
+  return readings;
+}
