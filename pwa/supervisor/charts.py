@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-WIDTH = 640
-ROW = 28
-LABEL_WIDTH = 190
-VALUE_WIDTH = 90
+WIDTH = 480  # about a card's width on a tablet: the text stays at its size
+ROW = 30
+LABEL_WIDTH = 130
+VALUE_WIDTH = 170
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def bar_chart(title: str, bars: list[Bar], empty: str = "Nothing to show.") -> M
         w=WIDTH, h=height, title=title, rows=Markup("").join(rows))
 
 
-def _clip(label: str, limit: int = 26) -> str:
+def _clip(label: str, limit: int = 16) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 

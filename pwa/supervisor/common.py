@@ -71,5 +71,10 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
 
 
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    text = age(moment, now)
+    return text if text in ("just now", "—") else f"{text} ago"
+
+
 def when(moment: datetime | None) -> str:
     return aware(moment).strftime("%d %b %Y %H:%M") if moment else "—"

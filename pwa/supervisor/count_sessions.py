@@ -33,6 +33,9 @@ def _context(count_session) -> dict:
         entry["lines"] += 1
         entry["units"] += contribution.qty
         entry["last"] = max(entry["last"], contribution.at)
+    # What needs the supervisor first: lines waiting for approval, then recounts, then the rest.
+    lines.sort(key=lambda line: ({"pending": 0, "recount": 1}.get(line.decision, 2), line.location_code, line.ref,
+                                 line.lot))
     return {"count_session": count_session, "lines": lines, "names": names, "pending": pending(lines),
             "counters": sorted(by_counter.values(), key=lambda e: e["user"]), "counted_lines": len(found),
             "difference": difference, "expected_at_count": expected_at_count, "apply_qty": apply_qty}

@@ -11,13 +11,13 @@ from ..counts import visible_sessions
 from ..models import OPEN_STATUSES, Action
 from ..unknown import shown_raw
 from . import bp
-from .common import age, scope, when
+from .common import age, ago, scope, when
 from .exceptions import queue
 
 
 @bp.context_processor
 def desk_helpers() -> dict:
-    return {"age": age, "when": when, "shown_raw": shown_raw}
+    return {"age": age, "ago": ago, "when": when, "shown_raw": shown_raw}
 
 
 @bp.get("/")

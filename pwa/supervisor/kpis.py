@@ -19,7 +19,7 @@ from ..models import (APPLIED, OPEN_STATUSES, SYNCED, VOIDED, Action, CountLine,
 from ..onhand import known_on_hand, totals_by_location
 from . import bp
 from .charts import Bar, bar_chart, percent
-from .common import age, aware, csv_response, scope
+from .common import age, ago, aware, csv_response, scope
 from .exceptions import queue
 
 DEFAULT_DAYS = 30
@@ -64,9 +64,9 @@ def sync_backlog(session: Session, codes: set[str], period: Period) -> Kpi:
         entry["oldest"] = min(entry["oldest"], aware(made))
     total = sum(e["waiting"] for e in per_location.values())
     oldest = min((e["oldest"] for e in per_location.values()), default=None)
-    summary = (f"{total} action(s) not yet in Odoo; the oldest was made {age(oldest, period.now)} ago."
+    summary = (f"{total} action(s) not yet in Odoo; the oldest was made {ago(oldest, period.now)}."
                if total else "Everything received is in Odoo.")
-    bars = [Bar(code, e["waiting"], f"{e['waiting']} · oldest {age(e['oldest'], period.now)}",
+    bars = [Bar(code, e["waiting"], f"{e['waiting']}, oldest {age(e['oldest'], period.now)}",
                 _age_tone(period.now - e["oldest"])) for code, e in sorted(per_location.items())]
     rows = [[code, e["waiting"], e["retrying"], e["oldest"], round((period.now - e["oldest"]).total_seconds() / 3600,
                                                                    2)] for code, e in sorted(per_location.items())]
@@ -117,7 +117,7 @@ def below_par(session: Session, codes: set[str], period: Period) -> Kpi:
             rows.append([par.location.code, par.product.ref, names.get(par.product.ref, ""), qty, par.min_qty,
                          par.max_qty])
     rows.sort(key=lambda row: (row[0], row[3] - row[4]))
-    bars = [Bar(departments[code], n, f"{n} item(s)", "warn" if n else "normal") for code, n in per_department.items()]
+    bars = [Bar(code, n, f"{n} item(s)", "warn" if n else "normal") for code, n in per_department.items()]
     return Kpi("below-par", "Items below par", f"{len(rows)} par item(s) below their minimum.",
                bar_chart("Items below par per department", bars), ["location", "product", "name", "on hand", "min",
                                                                    "max"], rows, shown_rows=10)
@@ -138,7 +138,7 @@ def stockouts(session: Session, codes: set[str], period: Period) -> Kpi:
     per_department = dict.fromkeys(departments, 0)
     for row in rows:
         per_department[row[0]] += 1
-    bars = [Bar(departments[code], n, f"{n} item(s)", "bad" if n else "normal") for code, n in per_department.items()]
+    bars = [Bar(code, n, f"{n} item(s)", "bad" if n else "normal") for code, n in per_department.items()]
     return Kpi("stockouts", "Stockouts", f"{len(rows)} item(s) out of stock where they are used.",
                bar_chart("Stockouts per department", bars),
                ["location", "product", "name", "on hand", f"issued in the last {period.days} days"], rows,
