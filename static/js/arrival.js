@@ -6,6 +6,7 @@
 
 import { findItem } from "./catalog.js";
 import { catalog, device, frozenAt, frozenMessage, pageUser, save } from "./device.js";
+import { wireFreeze } from "./freeze.js";
 import { arrivalLines, confirmationLines, difference, number, OPEN_STATUSES, orderUnit,
          STATUS_LABELS } from "./orders.js";
 import { deviceId, entries } from "./outbox.js";
@@ -85,7 +86,6 @@ function wireArrival(form) {
   const scanned = document.getElementById("arr-scanned");
   const result = document.getElementById("arr-result");
   const opener = document.getElementById("arr-open");
-  const freezeNote = document.querySelector("[data-freeze-note]");
   const location = form.elements.namedItem("location");
   // Each entry is one change the user made: [{ row, before }] (a quantity) or [{ row, added: true }] (an extra).
   let history = [];
@@ -264,19 +264,13 @@ function wireArrival(form) {
     tell("Every line set to what the transfer carries: change any that differ.");
   });
 
-  // A count at the location is said as soon as the location is chosen, not after the scans.
-  const checkFreeze = async () => {
-    const name = await frozenAt(location.value);
-    freezeNote.textContent = name ? frozenMessage(name) : "";
-    freezeNote.hidden = !name;
-  };
+  // A count at the location is said as soon as the location is chosen, and a supervisor may override it.
+  wireFreeze(form, { result });
   location.addEventListener("change", () => {
     check.replaceChildren();
     scanned.replaceChildren();
     history = [];
-    checkFreeze();
   });
-  checkFreeze();
 
   const refuse = (message) => {
     result.replaceChildren(fill(document.getElementById("tpl-refused"), { message }));
@@ -301,7 +295,7 @@ function wireArrival(form) {
       refuse("Nothing is counted as received yet: scan what arrived, or use “All arrived as listed”.");
       return;
     }
-    const frozen = await frozenAt(location.value);
+    const frozen = form.elements.namedItem("override_by").value ? null : await frozenAt(location.value);
     if (frozen) {
       refuse(frozenMessage(frozen));
       return;

@@ -1,9 +1,10 @@
 // The Waste screen's offline item: the item the catalog finds, and whether the expiry its scan carried has passed
 // by this tablet's date (pwa/waste.py waste_view): an expired lot comes with the reason set to "Expired". A count
-// at the chosen location is said as soon as it is chosen, before anything is scanned.
+// at the chosen location is said as soon as it is chosen, and a supervisor may override it (freeze.js).
 
 import { findItem } from "./catalog.js";
-import { catalog, frozenAt, frozenMessage } from "./device.js";
+import { catalog } from "./device.js";
+import { wireFreeze } from "./freeze.js";
 import { resolvers } from "./screens.js";
 
 // YYYY-MM-DD of the tablet's own day.
@@ -22,19 +23,5 @@ resolvers["waste-item"] = async (values) => {
   return item && wasteView(item);
 };
 
-function wireFreezeNote(form) {
-  const note = document.querySelector("[data-freeze-note]");
-  const location = form.elements.namedItem("location");
-  if (!note || !location) return;
-  const check = async () => {
-    const name = await frozenAt(location.value);
-    note.textContent = name ? frozenMessage(name) : "";
-    note.hidden = !name;
-  };
-  location.addEventListener("change", check);
-  window.addEventListener("online", check);
-  check();
-}
-
 const form = document.querySelector("form[data-action=waste]");
-if (form) wireFreezeNote(form);
+if (form) wireFreeze(form, { result: document.getElementById("waste-result") });

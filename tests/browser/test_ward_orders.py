@@ -340,27 +340,42 @@ def test_offline_a_delivery_is_checked_in_from_its_delivery_note_by_scans_alone(
     assert world.gateway.search_read("stock.picking", [("backorder_id", "=", picking["id"])], ["name"]) == []
 
 
-def test_a_ward_being_counted_is_said_before_anything_is_checked_in_or_wasted(page: Page, live_server, app):
+def test_a_ward_being_counted_is_said_at_once_and_a_supervisor_lets_one_arrival_through(
+        page: Page, live_server, app, csp_violations):
+    name = f"WH/INT/T{uuid.uuid4().hex[:6]}"
     with app.app_context():
-        record_transfers(db.session(), [TransferReport(f"WH/INT/T{uuid.uuid4().hex[:6]}", "WARD-4B", "on_its_way",
-                                                       [{"ref": "BAN-5CM", "qty": 12}])])
+        record_transfers(db.session(), [TransferReport(name, "WARD-4B", "on_its_way", [{"ref": "BAN-5CM", "qty": 12}])])
         db.session().commit()
     supervisor = Api(app.test_client(), "supervisor-desk").login("supervisor")
     response = supervisor.client.post("/api/v1/count-sessions", json={"locations": ["WARD-4B"], "blind": True},
                                       headers=supervisor.headers)
     assert response.status_code == 201, response.get_json()
     sign_in(page, live_server)
-    open_screen(page, "Confirm arrival", "Confirm arrival")
+    open_screen(page, "Waste", "Record waste")
     message = "Ward 4B is being counted — ask your supervisor to override."
-    expect(page.locator("[data-freeze-note]")).to_have_text(message)
-    page.locator("#arr-list").get_by_role("button").first.click()
+    expect(page.locator("[data-freeze]")).to_contain_text(message)  # before anything is scanned
+
+    page.get_by_role("link", name="Ward Supply").click()
+    open_screen(page, "Confirm arrival", "Confirm arrival")
+    expect(page.locator("[data-freeze]")).to_contain_text(message)
+    page.get_by_role("button", name=f"Check in {name}").click()
     page.get_by_role("button", name="All arrived as listed").click()
     page.get_by_role("button", name="Confirm arrival").click()
     expect(page.locator("#arr-result")).to_have_text(message)
     assert journaled(app, "transfer_confirm") == []
-    page.get_by_role("link", name="Ward Supply").click()
-    open_screen(page, "Waste", "Record waste")
-    expect(page.locator("[data-freeze-note]")).to_have_text(message)
+
+    page.get_by_role("button", name="Supervisor override").click()
+    page.get_by_label("Supervisor login").fill("supervisor")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_label("Why it cannot wait for the count").fill("Delivery for the trauma bay, count can wait")
+    page.get_by_role("button", name="Allow this arrival").click()
+    expect(page.locator("[data-override-on]")).to_contain_text("Override by supervisor")
+    page.get_by_role("button", name="Confirm arrival").click()
+    expect(page.locator("#arr-result")).to_contain_text(f"Saved. Arrival of {name} at Ward 4B")
+    [confirm] = arrived(app, "transfer_confirm", 1)
+    assert '"override":{"by":"supervisor","reason":"Delivery for the trauma bay, count can wait"}' in confirm.payload
+    expect(page.locator("[data-override-on]")).to_be_hidden()  # for that one arrival only
+    expect(page.locator("[data-freeze]")).to_be_visible()
 
 
 # Waste
