@@ -109,6 +109,12 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     locations: Mapped[list[Location]] = relationship(secondary="user_locations", order_by="Location.code")
+    # Quick switching on a shared tablet: the badge's code (printed as BADGE:<code>, not a secret) and a PIN,
+    # hashed; too many wrong PINs lock the PIN (not the password) for a while.
+    badge_code: Mapped[str | None] = mapped_column(String(80), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(300))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def role_list(self) -> list[str]:
