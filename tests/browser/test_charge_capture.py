@@ -117,21 +117,28 @@ def expect_pending(page: Page, count: int) -> None:
     expect(page.locator("#device-status")).to_have_attribute("data-pending", str(count), timeout=15000)
 
 
-def refused(page: Page) -> list[dict]:
-    """The tablet's actions the server did not accept, with its reasons."""
+def outbox(page: Page) -> list[dict]:
+    """The tablet's outbox: each action's type, state and, for one the server did not accept, its reason."""
     return page.evaluate("""async () => {
       const outbox = await import('/static/js/outbox.js');
       const db = await outbox.openDevice();
       const all = await outbox.entries(db);
       db.close();
-      return all.filter((e) => e.state === 'failed').map((e) => ({type: e.action.type, reason: e.reason,
-                                                                   message: e.message}));
+      return all.map((e) => ({type: e.action.type, state: e.state, reason: e.reason, message: e.message}));
     }""")
 
 
-def expect_all_sent(page: Page) -> None:
-    expect_pending(page, 0)
-    assert refused(page) == []
+def expect_sent(page: Page, count: int) -> None:
+    """The tablet's `count` actions have all been accepted by the server (the outbox's own word, not the status
+    bar's, which may not have counted a save of a moment ago yet)."""
+    deadline = time.monotonic() + 15
+    while True:
+        entries = outbox(page)
+        assert not [e for e in entries if e["state"] == "failed"], f"refused by the server: {entries}"
+        if len(entries) == count and all(e["state"] == "sent" for e in entries):
+            return
+        assert time.monotonic() < deadline, f"not all sent: {entries}"
+        time.sleep(0.05)
 
 
 def snap(page: Page, name: str) -> None:
@@ -227,7 +234,7 @@ def test_offline_the_nurse_issues_and_returns_by_scans_alone_and_odoo_charges_th
     assert journaled(app, "issue") == journaled(app, "return") == []
 
     context.set_offline(False)
-    expect_all_sent(page)
+    expect_sent(page, 2)
     [issue], [giveback] = journaled(app, "issue"), journaled(app, "return")
     assert (issue.encounter, issue.user) == (encounter, "nurse")
     assert [(line["ref"], line["units"], line.get("lot"), line["billable"]) for line in issue.lines] == [
@@ -274,7 +281,7 @@ def test_a_cancelled_procedure_three_billable_items_issued_one_returned_charges_
     scan_item(page, "07612340000737", qty=2)     # two bandages
     page.get_by_role("button", name="Confirm issue").click()
     expect(page.locator("#issue-result")).to_contain_text("Saved. 2 line(s) issued at Ward 4B")
-    expect_all_sent(page)
+    expect_sent(page, 1)
 
     # The procedure is cancelled: the saline bag comes back, sealed, against the same encounter.
     page.get_by_role("link", name="Ward Supply").click()
@@ -295,7 +302,7 @@ def test_a_cancelled_procedure_three_billable_items_issued_one_returned_charges_
     page.get_by_role("button", name="Confirm return").click()
     expect(page.locator("#return-result")).to_contain_text(
         f"Saved. 1 line(s) back on the shelf at Ward 4B; the charge to encounter {encounter} is reversed")
-    expect_all_sent(page)
+    expect_sent(page, 2)
 
     [issue], [giveback] = journaled(app, "issue"), journaled(app, "return")
     assert (giveback.encounter, giveback.lines[0]["lot"], giveback.lines[0]["reason"]) == (
@@ -338,7 +345,7 @@ def test_a_ward_being_counted_refuses_the_issue_offline_and_online_until_a_super
     page.get_by_role("button", name="Supervisor override").click()
     page.get_by_label("Supervisor login").fill("supervisor")
     page.get_by_label("Password").fill("demo")
-    page.get_by_label("Reason").fill("Bandage for a bleeding patient, count can wait")
+    page.locator("[data-override-form]").get_by_label("Reason").fill("Bandage for a bleeding patient, count can wait")
     page.get_by_role("button", name="Allow this issue").click()
     expect(page.locator("[data-override-error]")).to_contain_text("An override needs the network")
     assert journaled(app, "issue") == []
@@ -351,14 +358,14 @@ def test_a_ward_being_counted_refuses_the_issue_offline_and_online_until_a_super
     expect(page.locator("[data-override-error]")).to_contain_text("nurse is not a supervisor of Ward 4B")
     page.get_by_label("Supervisor login").fill("supervisor")
     page.get_by_label("Password").fill("demo")
-    page.get_by_label("Reason").fill("Bandage for a bleeding patient, count can wait")
+    page.locator("[data-override-form]").get_by_label("Reason").fill("Bandage for a bleeding patient, count can wait")
     page.get_by_role("button", name="Allow this issue").click()
     expect(page.locator("[data-override-on]")).to_contain_text("Override by supervisor")
     expect(page.locator("[data-freeze]")).to_be_hidden()
     snap(page, "issue-override")
     page.get_by_role("button", name="Confirm issue").click()
     expect(page.locator("#issue-result")).to_contain_text("Saved. 1 line(s) issued at Ward 4B")
-    expect_all_sent(page)
+    expect_sent(page, 1)
     expect(page.locator("[data-override-on]")).to_be_hidden()  # for that one issue only
     expect(page.locator("[data-freeze]")).to_be_visible()
 
@@ -401,7 +408,7 @@ def test_floor_charge_only_where_the_policy_allows_it_and_a_shift_ends_with_its_
     scan_item(page, "07612340000737", qty=4)
     page.get_by_role("button", name="Confirm issue").click()
     expect(page.locator("#issue-result")).to_contain_text("as a floor charge to the department")
-    expect_all_sent(page)
+    expect_sent(page, 1)
     [issue] = journaled(app, "issue")
     assert (issue.encounter, issue.location_code) == (None, "ED")
     sync(runner)
