@@ -25,7 +25,7 @@ resolvers["issue-item"] = async (values) => {
 resolvers["return-item"] = async (values) => {
   const item = await findItem(await catalog, values.scan);
   if (!item) return null;
-  const needsLot = ["lot", "serial"].includes(item.tracking) && !(item.lot || item.serial);
+  const needsLot = ["lot", "serial"].includes(item.tracking) && !(item.lot || item.serial || item.ambiguous);
   return { ...item, needs_lot: needsLot ? "yes" : "",
            lot_label: item.tracking === "serial" ? "Serial number" : "Lot number" };
 };
@@ -173,11 +173,15 @@ function wardScreen(form) {
 
   // Scans: a wristband anywhere chooses the patient; on Issue an item before the patient is refused.
   const pipeline = window.wardScan?.pipeline;
+  // The wristband held in front of the camera a moment longer is the same patient: no question, no repeat beep.
+  const sameWristband = (answer) => answer.type === "bounce" && Boolean(current().encounter)
+    && encounterFrom(answer.raw) === current().encounter;
   if (pipeline) {
+    const feedback = pipeline.feedback;
+    pipeline.feedback = (kind, answer) => { if (!sameWristband(answer)) feedback(kind, answer); };
     const screenAnswer = pipeline.onResult;
     pipeline.onResult = (answer) => {
-      // The wristband held in front of the camera a moment longer is the same patient, not a question.
-      if (answer.type === "bounce" && current().encounter && encounterFrom(answer.raw) === current().encounter) return;
+      if (sameWristband(answer)) return;
       if (answer.type === "encounter") {
         if (choose({ encounter: answer.encounter })) {
           screenAnswer(answer);

@@ -12,16 +12,19 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 from sqlalchemy import select
 
 from app import create_app
 from pwa import db, journal as store
 from pwa.models import Action, AuditEntry
-from tests.conftest import Api
+from tests.browser.test_scanning import write_y4m
+from tests.conftest import CHROMIUM_ARGS, Api
+from tests.scanning.symbols import on_canvas, symbol
 from tests.sync.conftest import odoo  # noqa: F401  (the Odoo these tests sync into)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WRISTBAND = "ENC-2026-000777"
 SIZES = {"tablet": (1024, 768), "phone": (390, 844)}
 
 
@@ -32,6 +35,19 @@ def app(database_url, odoo):  # noqa: F811
                       "TESTING": True, "ODOO": odoo.settings, "LOGIN_FAILURES_ALLOWED": 5})
     yield app
     app.extensions["journal_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def wristband_camera(playwright: Playwright, tmp_path_factory) -> Browser:
+    """Chromium whose camera sees a patient's wristband: the encounter number as a QR code."""
+    label = on_canvas(symbol(WRISTBAND, "qr_code", scale=5), size=(640, 480))
+    clip = write_y4m(tmp_path_factory.mktemp("camera") / "wristband.y4m", label)
+    browser = playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                              f"--use-file-for-fake-video-capture={clip}"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -415,3 +431,21 @@ def test_floor_charge_only_where_the_policy_allows_it_and_a_shift_ends_with_its_
     [line] = world.invoice_lines(issue.id)
     assert line["quantity"] == 4.0
     assert line["move_id"][0] in {invoice["id"] for invoice in world.invoices("FLOOR-ED")}
+
+
+def test_the_camera_reads_the_wristband_and_holding_it_there_changes_nothing(wristband_camera: Browser, live_server):
+    context = wristband_camera.new_context(permissions=["camera"])
+    page = context.new_page()
+    sign_in(page, live_server)
+    open_screen(page, "Issue to patient", "Issue to a patient")
+    page.get_by_role("button", name="Camera").click()
+    expect(page.locator("[data-encounter-shown]")).to_have_text(WRISTBAND, timeout=20000)
+    expect(page.locator("[data-scan-status]")).to_have_text(f"Encounter {WRISTBAND}: now scan the items.")
+    # The wristband still in view is seen again and again: no "another item?" question, no repeat signal.
+    page.evaluate("raw => window.wardScan.pipeline.submit(raw, {source: 'camera'})", WRISTBAND)
+    assert page.locator("body").get_attribute("data-scan-signal") == "ok"
+    expect(page.locator("[data-scan-confirm]")).to_be_hidden()
+    scan_item(page, "07612340000737")
+    expect(page.locator("#issue-lines li")).to_have_count(1)
+    page.get_by_role("button", name="Close camera").click()
+    context.close()
