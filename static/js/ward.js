@@ -3,14 +3,14 @@
 //   encounter pattern; the shift's recent encounters (encounters.js) one tap away; a floor charge where the page
 //   offers it (the server enforces who may: FLOOR_CHARGE_ROLES). On Issue nothing is added before the patient is
 //   chosen, and the patient cannot change under lines not yet confirmed;
-// - a stock freeze at the chosen location: its message, and a supervisor's override of one action, checked by the
-//   server's sign-in (so it needs the network) and carried on the action as override_by / override_reason;
+// - a stock freeze at the chosen location: its message and a supervisor's override of one action (freeze.js);
 // - the offline lookups of their item fragments (the fields pwa/issue.py and pwa/returns.py add to an item).
 
 import { findItem } from "./catalog.js";
-import { catalog, device, frozenAt, frozenMessage, pageUser } from "./device.js";
+import { catalog, device, pageUser } from "./device.js";
 import { recentEncounters, rememberEncounter } from "./encounters.js";
-import { deviceId, knownUser } from "./outbox.js";
+import { wireFreeze } from "./freeze.js";
+import { knownUser } from "./outbox.js";
 import { resolvers } from "./screens.js";
 import { signal } from "./scan/feedback.js";
 import { DEFAULT_ENCOUNTER_PATTERN } from "./scan/pipeline.js";
@@ -215,116 +215,16 @@ function wardScreen(form) {
     entry.focus();
   }, true);
 
-  // ---- stock freeze and the supervisor's override ----------------------------------------------------------
-  const freeze = document.querySelector("[data-freeze]");
-  const overrideForm = document.querySelector("[data-override-form]");
-  const overrideOn = document.querySelector("[data-override-on]");
-  const overrideError = overrideForm.querySelector("[data-override-error]");
-  let frozen = false;
-
-  const renderFreeze = () => {
-    const overridden = Boolean(field("override_by").value);
-    freeze.hidden = !frozen || overridden || !overrideForm.hidden;
-    overrideOn.hidden = !overridden;
-    overrideOn.querySelector("[data-override-who]").textContent = field("override_by").value;
-    overrideOn.querySelector("[data-override-why]").textContent = field("override_reason").value;
-  };
-
-  let checking = 0;
-  const checkFreeze = async () => {
-    const asked = ++checking;
-    const name = await frozenAt(location.value);
-    if (asked !== checking) return;
-    frozen = Boolean(name);
-    freeze.querySelector("[data-freeze-message]").textContent = name ? frozenMessage(name) : "";
-    document.documentElement.dataset.frozen = String(frozen);
-    renderFreeze();
-  };
-
-  const clearOverride = () => {
-    field("override_by").value = "";
-    field("override_reason").value = "";
-    renderFreeze();
-  };
-
-  const overrideFailed = (text) => {
-    overrideError.textContent = text;
-    overrideError.hidden = false;
-  };
-
-  freeze.querySelector("[data-override-open]").addEventListener("click", () => {
-    overrideForm.hidden = false;
-    overrideError.hidden = true;
-    renderFreeze();
-    overrideForm.elements.namedItem("login").focus();
-  });
-  overrideForm.querySelector("[data-override-cancel]").addEventListener("click", () => {
-    overrideForm.reset();
-    overrideForm.hidden = true;
-    renderFreeze();
-  });
-  overrideOn.querySelector("[data-override-clear]").addEventListener("click", clearOverride);
-
-  overrideForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const value = (name) => overrideForm.elements.namedItem(name).value.trim();
-    const [login, reason] = [value("login"), value("reason")];
-    const password = overrideForm.elements.namedItem("password").value;
-    if (!login || !password || !reason) {
-      overrideFailed("The supervisor's login, password and a reason are all needed.");
-      return;
-    }
-    if (navigator.onLine === false) {
-      overrideFailed("An override needs the network: the server checks the supervisor's password. " +
-                     "Connect, or wait until the count has ended.");
-      return;
-    }
-    const button = event.submitter;
-    if (button) button.disabled = true;
-    try {
-      const response = await fetch("/api/v1/login", {
-        method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit", cache: "no-store",
-        body: JSON.stringify({ login, password, device_id: await deviceId(await device) }) });
-      const body = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        overrideFailed(body.error?.message || "The supervisor could not be signed in. Try again.");
-        return;
-      }
-      // The server checks again when the action arrives; this only spares the nurse a refusal later.
-      const user = body.user || {};
-      if (!(user.roles || []).includes("supervisor") || !(user.locations || []).includes(location.value)) {
-        overrideFailed(`${login} is not a supervisor of ${locationLabel()}: only one can override.`);
-        return;
-      }
-      field("override_by").value = user.login || login;
-      field("override_reason").value = reason;
-      if (result.querySelector("[role=alert]")) result.replaceChildren();  // the refusal the override answers
-      overrideForm.reset();
-      overrideForm.hidden = true;
-      renderFreeze();
-    } catch {
-      overrideFailed("The server could not be reached: an override needs the network. Try again.");
-    } finally {
-      if (button) button.disabled = false;
-    }
-  });
-
-  location.addEventListener("change", () => {
-    clearOverride();
-    render();
-    checkFreeze();
-  });
-  form.addEventListener("submit", () => setTimeout(checkFreeze, 0));
-  window.addEventListener("online", checkFreeze);
-  document.addEventListener("visibilitychange", () => { if (!document.hidden) checkFreeze(); });
+  // A count at the location: its message and the supervisor's override (freeze.js, shared with Waste and arrival).
+  const freeze = wireFreeze(form, { result });
+  location.addEventListener("change", render);
+  form.addEventListener("submit", () => setTimeout(freeze.check, 0));
 
   // Saved: the next patient starts afresh (one tap on "Earlier this shift" brings this one back).
   document.addEventListener("ws:action-saved", (event) => {
     if (event.detail.form !== form) return;
     scanStatus("", "");
-    clearOverride();
     clearPatient();
-    checkFreeze();
   });
 
   // A choice the nurse made once (the return reason) stays chosen on the next item card.
@@ -348,7 +248,6 @@ function wardScreen(form) {
     document.documentElement.dataset.wardReady = "true";
   })();
   render();
-  checkFreeze();
 }
 
 const form = document.querySelector("form[data-ward-screen]");
