@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pwa import (api, arrival, auth, cli, db, device, home, issue, labels, requisition, returns, security, signin,
                  unknown, waste)
-from pwa import supervisor
+from pwa import admin, badges, supervisor
 from pwa.config import DEFAULTS, ConfigError, from_environment
 from pwa.scanning import views as decode
 from sync import cli as sync_cli
@@ -52,6 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(returns.bp)
     app.register_blueprint(labels.bp)
     app.register_blueprint(supervisor.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(badges.bp)
     app.register_blueprint(unknown.api_bp)
     app.register_blueprint(unknown.bp)
     app.before_request(auth.enforce_idle_timeout)

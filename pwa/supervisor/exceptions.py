@@ -54,6 +54,7 @@ REASON_WORDS = {
     "bad_override": "An override without a reason",
     "override_not_allowed": "An override by someone who may not override",
     "count_session_closed": "A count for a session that had ended",
+    "device_revoked": "Sent by a revoked device",
 }
 # Lines a correction keeps from the original as they were.
 KEPT_LINE_FIELDS = ("lot", "expiry", "serial", "reason", "receipt", "count_session")
