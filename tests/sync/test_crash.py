@@ -1,5 +1,5 @@
-"""Exactly once under crashes: the worker runs as its own process and is killed (SIGKILL) at random moments while
-it pushes — on a timer after it has claimed, or, against the double, right after Odoo committed a create — then
+"""Exactly once under crashes: the worker runs as its own process (forked from `zygote.py`, which has the app
+imported already) and is killed (SIGKILL) at random moments while it pushes — on a timer after it has claimed, or, against the double, right after Odoo committed a create — then
 restarted; at the end the queue is drained and every action must have made its Odoo effect exactly once.
 
 CRASH_TRIALS (default 50) sets the number of kills; CRASH_SEED replays a run.
@@ -58,19 +58,42 @@ def worker_environment(database_url: str, odoo) -> dict:
     return env
 
 
-def start_worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "sync", "run", "--batch", "4",
-                             "--poll", "0.05", "--retry-base", "0"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+class Workers:
+    """Worker processes forked by `zygote.py`, which imports the app once so that each start is quick."""
+
+    def __init__(self, env: dict):
+        self.zygote = subprocess.Popen([sys.executable, "-m", "tests.sync.zygote"], cwd=ROOT, env=env, text=True,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def start(self) -> int:
+        self.zygote.stdin.write("fork\n")
+        self.zygote.stdin.flush()
+        return int(self.zygote.stdout.readline())
+
+    def close(self) -> None:
+        self.zygote.stdin.close()
+        self.zygote.wait(timeout=30)
 
 
-def wait_for_claim(engine, ids: list[str], process: subprocess.Popen, seconds: float = 30.0,
-                   until_done: bool = False) -> bool:
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead, not yet reaped
+    except FileNotFoundError:
+        return False
+
+
+def kill(pid: int) -> None:
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def wait_for_claim(engine, ids: list[str], pid: int, seconds: float = 30.0, until_done: bool = False) -> bool:
     """True once the worker has claimed one of `ids` (it is pushing), False if it finished them all first (or
     died). With `until_done`, waits instead for the worker to die or finish them."""
     deadline = time.monotonic() + seconds
     marks = ", ".join(f"'{i}'" for i in ids)
-    while time.monotonic() < deadline and process.poll() is None:
+    while time.monotonic() < deadline and alive(pid):
         with engine.connect() as connection:
             statuses = connection.execute(text(f"SELECT status FROM actions WHERE id IN ({marks})")).scalars().all()
         if "syncing" in statuses and not until_done:
@@ -89,25 +112,25 @@ def test_killing_the_worker_at_random_moments_never_loses_or_doubles_an_effect(s
     engine = create_engine(database_url)
     made: list[dict] = []
     mid_push = 0
+    workers = Workers(env)
     for _trial in range(TRIALS):
         actions = record(supervisor, *(random_action(rng) for _ in range(rng.randint(1, 4))))
         made.extend(actions)
-        process = start_worker(env)
+        pid = workers.start()
         if odoo.double and rng.random() < 0.5:
             model, method = rng.choice(CRASH_POINTS)
-            odoo.double.faults.crash_after(model, method, nth=rng.randint(1, 2),
-                                           hook=lambda p=process: p.send_signal(signal.SIGKILL))
+            odoo.double.faults.crash_after(model, method, nth=rng.randint(1, 2), hook=lambda p=pid: kill(p))
         ids = [a["id"] for a in actions]
-        if wait_for_claim(engine, ids, process):
+        if wait_for_claim(engine, ids, pid):
             mid_push += 1
             if odoo.double is None or odoo.double.faults.after_call is None:
                 time.sleep(rng.uniform(0, 0.15 if odoo.double else 1.5))  # a real Odoo answers slower
             else:  # until the crash point is reached, or the push ends without reaching it
-                wait_for_claim(engine, ids, process, seconds=3, until_done=True)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+                wait_for_claim(engine, ids, pid, seconds=3, until_done=True)
+        kill(pid)
         if odoo.double:
             odoo.double.faults.clear()
+    workers.close()
     engine.dispose()
     sync(runner)  # restart and drain
     journal.expire_all()
