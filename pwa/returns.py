@@ -25,7 +25,8 @@ REASONS = (("unused", "Not used, still sealed"), ("procedure-cancelled", "Proced
 
 def return_view(item: ItemView) -> dict:
     """What the item fragment shows; static/js/ward.js builds the same offline from the device's catalog."""
-    needs_lot = item.tracking in ("lot", "serial") and not (item.lot or item.serial)
+    # An ambiguous scan asks which reading is right instead (templates/scan/_ambiguous.html).
+    needs_lot = item.tracking in ("lot", "serial") and not (item.lot or item.serial or item.ambiguous)
     return {**item.as_dict(), "needs_lot": "yes" if needs_lot else "",
             "lot_label": "Serial number" if item.tracking == "serial" else "Lot number"}
 

@@ -5,14 +5,15 @@ same `ItemView` from its IndexedDB catalog (static/js/catalog.js, `itemView`), s
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .actions import gtin_forms
 from .models import Barcode, Location, Product, User
-from .scanning import parse_scan
+from .scanning import Scan, ambiguous_readings, parse_scan
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class ItemView:
     expiry: str
     serial: str
     billable: bool
+    # A scan whose separator the scanner dropped: the tail it could not split ("(10)LOT4221SN9") and the readings
+    # the user chooses from (`reading_choices`); lot, serial and expiry then come from the chosen reading.
+    ambiguous: str = ""
+    readings: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -54,6 +59,21 @@ def pack_label(pack_qty: float, uom: str) -> str:
     return f"pack of {pack_qty:g} {uom.lower()}" if pack_qty != 1 else ""
 
 
+def reading_choices(scan: Scan) -> list[dict]:
+    """The readings of an ambiguous scan as the item fragment offers them (the device's `readingChoices` agrees):
+    each with its lot, serial and expiry, `value` (the line fields it sets, as JSON), `default` on the first (the
+    value in one piece, when that is valid), `whole` on a reading that keeps the value in one piece."""
+    whole_value = scan.ambiguous[scan.ambiguous.index(")") + 1:] if scan.ambiguous else ""
+    choices = []
+    for number, reading in enumerate(ambiguous_readings(scan)):
+        fields = {name: reading[name] or "" for name in ("lot", "serial", "expiry")}
+        choices.append({**fields, "value": json.dumps(fields, separators=(",", ":")),
+                        "default": "yes" if number == 0 else "",
+                        "whole": "yes" if whole_value in (fields["lot"], fields["serial"]) else "",
+                        "no_lot": "" if fields["lot"] or fields["serial"] else "yes"})
+    return choices
+
+
 def find_item(session: Session, raw: str) -> ItemView | None:
     """The active product a scan or typed code names, with the lot, expiry and serial the scan carried."""
     raw = (raw or "").strip()
@@ -75,7 +95,8 @@ def find_item(session: Session, raw: str) -> ItemView | None:
         return ItemView(scan=raw, ref=product.ref, name=product.name, uom=product.uom, pack_qty=pack_qty,
                         pack_label=pack_label(pack_qty, product.uom), tracking=product.tracking,
                         lot=scan.lot or "", expiry=scan.expiry or "", serial=scan.serial or "",
-                        billable=product.billable)
+                        billable=product.billable, ambiguous=scan.ambiguous or "",
+                        readings=reading_choices(scan))
     return None
 
 

@@ -3,7 +3,7 @@
 // deltas by cursor) so scans resolve offline. Runs in pages and in node's test runner.
 
 import { openDB } from "../vendor/idb/index.js";
-import { parseScan } from "./scan/gs1.js";
+import { ambiguousReadings, parseScan } from "./scan/gs1.js";
 
 export const CATALOG_DB = "ward-supply-catalog";
 export const PAGE_SIZE = 10000;  // the API's largest page: fewer round trips on a first sync
@@ -137,6 +137,17 @@ function packLabel(packQty, uom) {
   return packQty !== 1 ? `pack of ${packQty} ${String(uom).toLowerCase()}` : "";
 }
 
+// The readings of an ambiguous scan as the item fragment offers them: the server's reading_choices (pwa/screens.py).
+export function readingChoices(scan) {
+  const wholeValue = scan.ambiguous ? scan.ambiguous.slice(scan.ambiguous.indexOf(")") + 1) : "";
+  return ambiguousReadings(scan).map((reading, number) => {
+    const fields = { lot: reading.lot || "", serial: reading.serial || "", expiry: reading.expiry || "" };
+    return { ...fields, value: JSON.stringify(fields), default: number === 0 ? "yes" : "",
+             whole: [fields.lot, fields.serial].includes(wholeValue) ? "yes" : "",
+             no_lot: fields.lot || fields.serial ? "" : "yes" };
+  });
+}
+
 // The item a scan names, shaped like the server's ItemView (pwa/screens.py), or null.
 export async function findItem(db, raw) {
   const text = String(raw ?? "").trim();
@@ -154,7 +165,8 @@ export async function findItem(db, raw) {
     const scan = parseScan(text);
     return { scan: text, ref: product.ref, name: product.name, uom: product.uom, pack_qty: packQty,
              pack_label: packLabel(packQty, product.uom), tracking: product.tracking, lot: scan.lot || "",
-             expiry: scan.expiry || "", serial: scan.serial || "", billable: Boolean(product.billable) };
+             expiry: scan.expiry || "", serial: scan.serial || "", billable: Boolean(product.billable),
+             ambiguous: scan.ambiguous || "", readings: readingChoices(scan) };
   }
   return null;
 }

@@ -11,6 +11,8 @@
 //                            tells the page with a "ws:action-saved" event ({ form, action }).
 //   data-qty-step="<n>"      a button adding n (or taking it away) to its form's quantity, within its min and max.
 //   data-required-when="<field>=<value>" (+ data-required-message): a field needed only when another has a value.
+//   data-line-choice         on radios of a line form: the checked one's value is a JSON object of line fields the
+//                            line takes over the form's own (the reading of a scan whose separators were dropped).
 // A form's override_by and override_reason become the action's supervisor override of a stock freeze.
 
 export const LINE_FIELDS = ["scan", "product", "qty", "lot", "expiry", "serial", "receipt", "reason", "count_session"];
@@ -19,8 +21,9 @@ const NUMBER_FIELDS = new Set(["qty"]);
 
 // Fills a <template> rendered by the server from the same fragment: data-slot gets the text, data-slot-value the
 // value attribute, data-slot-show is hidden unless the value is set, data-slot-selected (an option) is selected
-// when the value is set, and data-slot-rows="<list>" gets one <template id=data-row-template> filled per row of
-// the list (a par list, a transfer's lines). Returns the HTML htmx swaps in.
+// and data-slot-checked (a radio) checked when the value is set, and data-slot-rows="<list>" gets one
+// <template id=data-row-template> (on the page, or inside the template itself) filled per row of the list (a par
+// list, a transfer's lines, a scan's readings). Returns the HTML htmx swaps in.
 export function fill(template, data) {
   const fragment = template.content.cloneNode(true);
   const value = (name) => (data[name] === null || data[name] === undefined ? "" : String(data[name]));
@@ -34,9 +37,12 @@ export function fill(template, data) {
   for (const node of fragment.querySelectorAll("[data-slot-selected]")) {
     node.toggleAttribute("selected", Boolean(data[node.dataset.slotSelected]));
   }
+  for (const node of fragment.querySelectorAll("[data-slot-checked]")) {
+    node.toggleAttribute("checked", Boolean(data[node.dataset.slotChecked]));
+  }
   // Rows last, so the slots of the rows are theirs, not the page's.
   for (const node of fragment.querySelectorAll("[data-slot-rows]")) {
-    const row = templateById(node.dataset.rowTemplate);
+    const row = fragment.getElementById(node.dataset.rowTemplate) || templateById(node.dataset.rowTemplate);
     node.replaceChildren(...(data[node.dataset.slotRows] || []).map((item) => fill(row, item)));
   }
   return fragment;
@@ -123,6 +129,8 @@ function requiredMissing(form, values) {
 function addLine(form) {
   if (!form.reportValidity()) return;
   const values = formValues(form);
+  const choice = form.querySelector("input[data-line-choice]:checked");
+  if (choice) Object.assign(values, JSON.parse(choice.value));
   const missing = requiredMissing(form, values);
   if (missing) {
     missing.setCustomValidity(missing.dataset.requiredMessage || "Say what happened.");
