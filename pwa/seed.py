@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .auth import hash_password
 from .catalog import stamp
-from .models import Action, Barcode, Location, ParLevel, Product, StockLevel, User
+from .models import Action, Barcode, Location, ParLevel, Product, StockLevel, Transfer, User
 
 DEMO_PASSWORD = "demo"
 
@@ -150,9 +150,16 @@ def seed_demo(session: Session) -> dict:
     levels += [StockLevel(location=locations["WH-STOCK"], product=product, qty=float(rng.randint(50, 2000)))
                for product in products]
     session.add_all(levels)
-    stamp(session, *locations.values(), *products, *pars, *levels)
+    # Deliveries on their way to Ward 4B, as Odoo's transfers would report them, so Confirm arrival can be tried.
+    transfers = [Transfer(name="DEMO/INT/0001", location=locations["WARD-4B"], status="on_its_way",
+                          lines=[{"ref": "MSK-ADULT", "qty": 100.0}, {"ref": "SWB-MEDIUM", "qty": 400.0},
+                                 {"ref": "TAP-PAPER2.5CM", "qty": 24.0}]),
+                 Transfer(name="DEMO/INT/0002", location=locations["WARD-4B"], status="sent",
+                          lines=[{"ref": "GWN-L", "qty": 20.0}, {"ref": "PAD-NORMAL", "qty": 60.0}])]
+    session.add_all(transfers)
+    stamp(session, *locations.values(), *products, *pars, *levels, *transfers)
     for login, roles, codes in DEMO_USERS:
         session.add(User(login=login, password_hash=hash_password(DEMO_PASSWORD), roles=" ".join(roles),
                          locations=[locations[code] for code in codes]))
     return {"locations": len(locations), "products": len(products), "par levels": len(pars),
-            "stock levels": len(levels), "users": len(DEMO_USERS)}
+            "stock levels": len(levels), "transfers": len(transfers), "users": len(DEMO_USERS)}

@@ -253,8 +253,11 @@ def test_online_a_delivery_short_and_with_an_extra_is_recorded_as_it_came(
     pull(runner)
     sign_in(page, live_server)
     open_screen(page, "Confirm arrival", "Confirm arrival")
-    page.get_by_role("button", name=f"Check in {picking['name']}").click()
+    wedge(page, picking["name"])  # the delivery note: the server knows it, though the tablet's items do not
     check = page.locator("[data-check]")
+    expect(check).to_be_visible()
+    expect(page.locator("[data-scan-report]")).to_be_hidden()  # not taken for an unknown item
+    expect(page.locator(".transfer-card[aria-current=true]")).to_contain_text("Checking in now")
     expect(check).to_contain_text(f"Checking in {picking['name']} to Ward 4B")
     bandages = check.locator("[data-check-row]", has_text="Elastic bandage 5cm")
     expect(bandages).to_contain_text("Expected 24 (2 × box of 12)")
@@ -322,6 +325,7 @@ def test_offline_a_delivery_is_checked_in_from_its_delivery_note_by_scans_alone(
     wedge(page, picking["name"])  # the delivery note's barcode opens its transfer
     check = page.locator("[data-check]")
     expect(check).to_contain_text(f"Checking in {picking['name']}")
+    expect(page.locator("[data-scan-report]")).to_be_hidden()
     wedge(page, GLOVES_BOX)
     expect(page.locator("#arr-scanned")).to_contain_text("Nitrile examination gloves size M: 200 of 200 received.")
     wedge(page, BANDAGE_BOX)
@@ -359,6 +363,7 @@ def test_a_ward_being_counted_is_said_at_once_and_a_supervisor_lets_one_arrival_
     open_screen(page, "Confirm arrival", "Confirm arrival")
     expect(page.locator("[data-freeze]")).to_contain_text(message)
     page.get_by_role("button", name=f"Check in {name}").click()
+    expect(page.locator("[data-check]")).to_contain_text(f"Checking in {name}")
     page.get_by_role("button", name="All arrived as listed").click()
     page.get_by_role("button", name="Confirm arrival").click()
     expect(page.locator("#arr-result")).to_have_text(message)

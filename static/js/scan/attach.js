@@ -130,8 +130,12 @@ export function attachScanning(form) {
       else show(panel, "", "ok");
     }
   };
+  // The server found what was scanned when its answer is a line form, or says so with data-scan-found (a screen
+  // that counts a scan against a list, or opens a document scanned by its reference: Confirm arrival).
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target === target) answerArrived(Boolean(target.querySelector("form[data-line-add]")));
+    if (event.detail.target === target) {
+      answerArrived(Boolean(target.querySelector("form[data-line-add], [data-scan-found]")));
+    }
   });
   document.addEventListener("ws:local-answer", (event) => {
     if (event.detail.form === form) answerArrived(event.detail.found);
