@@ -284,7 +284,7 @@ def _define_stock(env: Registry) -> None:
                                      if rec.get("inventory_quantity_set") else 0.0),
         "inventory_date": F("date"), "user_id": _m2o("res.users"), "in_date": F("datetime", default=lambda e, v: now_text()),
         "company_id": _m2o("res.company", default=1), "package_id": F("integer"), "owner_id": _m2o("res.partner"),
-    }))
+    }, on_write=_counted))
     env.define(Model("stock.scrap.reason.tag", {"name": F(required=True)}))
     env.define(Model("stock.scrap", {
         "name": F(default="New"), "product_id": _m2o("product.product", required=True),
@@ -308,6 +308,12 @@ def _define_stock(env: Registry) -> None:
         "show_transfers": F("boolean")}))
     env.define(Model("stock.track.confirmation", {"quant_ids": _m2m("stock.quant")}))
     _stock_methods(env)
+
+
+def _counted(env, quant: dict, vals: dict) -> None:
+    """A counted quantity written on a quant marks it counted (Odoo computes `inventory_quantity_set` from it)."""
+    if "inventory_quantity" in vals and "inventory_quantity_set" not in vals:
+        quant["inventory_quantity_set"] = True
 
 
 def _context_ids(env, key: str) -> list[int]:

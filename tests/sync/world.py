@@ -91,25 +91,33 @@ class World:
     def put_stock(self, ref: str, code: str, quantity: float, lot: str | None = None,
                   expiry: str | None = None) -> None:
         """Sets the quantity on hand through an inventory adjustment, as a stock keeper would."""
-        vals = {"product_id": self.product_id(ref), "location_id": self.locations[code], "inventory_quantity": quantity}
+        lot_id = False
         if lot:
             found = self.lot(ref, lot)
-            vals["lot_id"] = found["id"] if found else self.gateway.create("stock.lot", [{
+            lot_id = found["id"] if found else self.gateway.create("stock.lot", [{
                 "name": lot, "product_id": self.product_id(ref),
                 **({"expiration_date": f"{expiry} 00:00:00"} if expiry else {})}])[0]
-        quants = self.gateway.create("stock.quant", [vals], context={"inventory_mode": True})
-        self.gateway.execute("stock.quant", "action_apply_inventory", quants, context={"inventory_mode": True})
+        self._count(ref, code, [("lot_id", "=", lot_id)], quantity, lot_id)
 
     def clear_stock(self, ref: str, code: str) -> None:
         """Counts every lot of a product at a location down to zero (stock earlier runs left in a real Odoo)."""
-        quants = self.gateway.search_read("stock.quant", [("product_id", "=", self.product_id(ref)),
-                                                          ("location_id", "=", self.locations[code]),
-                                                          ("quantity", "!=", 0)], ["lot_id"])
-        vals = [{"product_id": self.product_id(ref), "location_id": self.locations[code], "inventory_quantity": 0,
-                 **({"lot_id": q["lot_id"][0]} if q["lot_id"] else {})} for q in quants]
-        if vals:
-            ids = self.gateway.create("stock.quant", vals, context={"inventory_mode": True})
-            self.gateway.execute("stock.quant", "action_apply_inventory", ids, context={"inventory_mode": True})
+        self._count(ref, code, [], 0.0, None)
+
+    def _count(self, ref: str, code: str, lots: list, quantity: float, lot_id) -> None:
+        """An inventory adjustment of the matching quants: the first to `quantity`, any other to zero (Odoo may keep
+        several quants of one product and lot at a location)."""
+        context = {"inventory_mode": True}
+        where = [("product_id", "=", self.product_id(ref)), ("location_id", "=", self.locations[code])]
+        ids = [q["id"] for q in self.gateway.search_read("stock.quant", where + lots, ["id"], order="id")]
+        for position, quant_id in enumerate(ids):
+            self.gateway.write("stock.quant", [quant_id], {"inventory_quantity": quantity if position == 0 else 0},
+                               context=context)
+        if not ids and lot_id is not None:
+            ids = self.gateway.create("stock.quant", [{
+                "product_id": self.product_id(ref), "location_id": self.locations[code], "inventory_quantity": quantity,
+                **({"lot_id": lot_id} if lot_id else {})}], context=context)
+        if ids:
+            self.gateway.execute("stock.quant", "action_apply_inventory", ids, context=context)
 
     def reorder_rule(self, ref: str, code: str, low: float, high: float, active: bool = True) -> int:
         """The reordering rule of a product at a location, made or reset (Odoo allows one per pair)."""
