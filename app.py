@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pwa import (api, arrival, auth, cli, db, device, home, issue, labels, requisition, returns, security, signin,
                  unknown, waste)
-from pwa import admin, badges, supervisor
+from pwa import admin, badges, counting, receiving, supervisor
 from pwa.config import DEFAULTS, ConfigError, from_environment
 from pwa.scanning import views as decode
 from sync import cli as sync_cli
@@ -51,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(issue.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(labels.bp)
+    app.register_blueprint(receiving.bp)
+    app.register_blueprint(counting.bp)
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(badges.bp)

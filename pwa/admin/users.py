@@ -35,8 +35,10 @@ def _user(session: Session, login: str) -> User:
 
 
 def _locations(session: Session) -> list[Location]:
-    return list(session.scalars(select(Location).where(Location.active.is_(True))
-                                .order_by(Location.kind.desc(), Location.code)))
+    """Where people act: the store and the departments (consumption and scrap are where stock goes, not places)."""
+    places = session.scalars(select(Location).where(Location.active.is_(True),
+                                                    Location.kind.in_(("store", "department"))))
+    return sorted(places, key=lambda loc: (loc.kind != "store", loc.name))
 
 
 def _snapshot(user: User) -> dict:

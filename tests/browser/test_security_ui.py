@@ -66,3 +66,25 @@ def test_an_administrator_revokes_a_lost_tablet(page: Page, live_server, app, cl
     assert tablet.get("/api/v1/catalog").status_code == 401
     with app.app_context():
         assert db.session().get(Device, "lost-tablet").revoked_by == "admin"
+
+
+def test_a_nurse_takes_over_a_shared_tablet_with_her_badge_and_pin(page: Page, live_server, app, csp_violations):
+    from pwa.badges import set_pin
+    from pwa.models import AuditEntry, User
+    with app.app_context():
+        set_pin(db.session().scalar(select(User).where(User.login == "nurse")), "2468")
+        db.session().commit()
+    sign_in(page, live_server, "counter")
+    expect(page.locator("html")).to_have_attribute("data-device-ready", "true", timeout=20000)
+    page.get_by_role("link", name="Switch user").click()
+    page.get_by_label("Badge").fill("BADGE:nurse")
+    page.get_by_label("PIN").fill("1111")
+    page.get_by_role("button", name="Switch").click()
+    expect(page.locator("[data-switch-error]")).to_have_text("Badge or PIN not accepted.")
+    page.get_by_label("PIN").fill("2468")
+    page.get_by_role("button", name="Switch").click()
+    expect(page.get_by_text("nurse · requester")).to_be_visible()
+    with app.app_context():
+        events = {(e.event, e.actor, e.subject) for e in db.session().scalars(select(AuditEntry))}
+    assert ("login", "nurse", "api badge") in events  # the tablet holds her device token for replay
+    assert ("badge_switch", "nurse", "pages") in events
