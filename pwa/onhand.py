@@ -58,8 +58,9 @@ def central_store(session: Session) -> str | None:
 
 
 def movements(session: Session, codes: set[str], *, received_after: datetime | None = None,
-              received_until: datetime | None = None) -> list[Movement]:
-    """The stock effect of every live action at these locations, in the order the actions were made."""
+              received_until: datetime | None = None, unsynced_or_after: datetime | None = None) -> list[Movement]:
+    """The stock effect of every live action at these locations, in the order the actions were made; with
+    `unsynced_or_after`, only actions Odoo had not taken in by then."""
     store = central_store(session)
     where = [Action.type.in_(MOVING_TYPES), Action.status.notin_((VOIDED, RESOLVED))]
     if store in codes:
@@ -70,6 +71,8 @@ def movements(session: Session, codes: set[str], *, received_after: datetime | N
         where.append(Action.received_at > received_after)
     if received_until is not None:
         where.append(Action.received_at <= received_until)
+    if unsynced_or_after is not None:
+        where.append(or_(Action.synced_at.is_(None), Action.synced_at > unsynced_or_after))
     found: list[Movement] = []
     for action in session.scalars(select(Action).where(*where).order_by(Action.created_at, Action.seq)):
         if is_count_contribution(action):
@@ -113,7 +116,9 @@ def known_on_hand(session: Session, codes: set[str], at: datetime | None = None)
         levels[(code, products[level.product_id], level.lot or "")] = level.qty
         moment = aware(level.as_of)
         as_of[code] = max(as_of.get(code, moment), moment)
-    fresh = [move for move in movements(session, codes, received_until=at)
+    # Actions Odoo took in before its oldest report here are in every report: no need to read them.
+    oldest = min(as_of.values()) if as_of and set(as_of) >= codes else None
+    fresh = [move for move in movements(session, codes, received_until=at, unsynced_or_after=oldest)
              if move.reflected_after is None or move.key[0] not in as_of
              or move.reflected_after > as_of[move.key[0]]]
     return apply(levels, fresh)
