@@ -338,6 +338,8 @@ def test_waste_online_shows_the_servers_fragment_and_saves_before_sending(page: 
     expect(page.locator("#waste-item")).to_contain_text("pack of 100 units")
     page.get_by_role("button", name="Add line").click()
     record_waste(page, "NDL-21G", 4, "Contaminated")
+    # Online, the pending count can read 0 before the save is counted: wait on the journal itself.
+    eventually(lambda: len(journal_rows(app)) == 1)
     expect_pending(page, 0)
     (row,) = journal_rows(app)
     with app.app_context():
