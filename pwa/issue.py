@@ -9,13 +9,12 @@ freeze live on the device (static/js/ward.js).
 """
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_login import current_user
 
-from . import db
 from .actions import ACTION_TYPES, may_floor_charge
 from .auth import roles_required
-from .screens import BLANK_ITEM, ItemView, find_item, ward_locations
+from .screens import BLANK_ITEM, ItemView, item_fragment, ward_locations
 
 bp = Blueprint("issue", __name__, url_prefix="/issue")
 
@@ -37,10 +36,4 @@ def index():
 @bp.get("/item")
 @roles_required(*ROLES)
 def item():
-    raw = request.args.get("scan", "")
-    found = find_item(db.session(), raw)
-    if found is None:
-        response = render_template("issue/_unknown.html", scan=raw[:200])
-    else:
-        response = render_template("issue/_item.html", item=issue_view(found))
-    return response, 200, {"Vary": "HX-Request"}
+    return item_fragment("issue", issue_view)

@@ -22,7 +22,7 @@ from . import db
 from .actions import ACTION_TYPES
 from .auth import roles_required
 from .models import Location, ParLevel, Product, StockLevel
-from .screens import BLANK_ITEM, find_item
+from .screens import BLANK_ITEM, item_fragment
 from .transfers import on_order, pack_words
 
 bp = Blueprint("requisition", __name__, url_prefix="/requisition")
@@ -129,13 +129,7 @@ def par():
 @bp.get("/item")
 @roles_required(*ROLES)
 def item():
-    raw = request.args.get("scan", "")
-    found = find_item(db.session(), raw)
-    if found is None:
-        response = render_template("requisition/_unknown.html", scan=raw[:200])
-    else:
-        response = render_template("requisition/_item.html", item=found)
-    return response, 200, {"Vary": "HX-Request"}
+    return item_fragment("requisition")
 
 
 @bp.get("/mine")

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from flask import render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import db
 from .actions import gtin_forms
 from .models import Barcode, Location, Product, User
 from .scanning import Scan, ambiguous_readings, parse_scan
@@ -103,3 +105,15 @@ def find_item(session: Session, raw: str) -> ItemView | None:
 def ward_locations(user: User) -> list[Location]:
     """The departments this user records ward work for (issue, return): active, in the user's scope."""
     return [loc for loc in user.locations if loc.active and loc.kind == "department"]
+
+
+def item_fragment(workflow: str, view=None, **context):
+    """A screen's answer to its item lookup (`?scan=`): `<workflow>/_item.html` for what the scan names, shaped by
+    `view`, else `<workflow>/_unknown.html`. The same fragments fill the device's templates offline."""
+    raw = request.args.get("scan", "")
+    found = find_item(db.session(), raw)
+    if found is None:
+        html = render_template(f"{workflow}/_unknown.html", scan=raw[:200])
+    else:
+        html = render_template(f"{workflow}/_item.html", item=view(found) if view else found, **context)
+    return html, 200, {"Vary": "HX-Request"}

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_login import current_user
 
-from . import db
 from .auth import roles_required
-from .screens import BLANK_ITEM, ItemView, find_item
+from .screens import BLANK_ITEM, ItemView, item_fragment
 
 bp = Blueprint("waste", __name__, url_prefix="/waste")
 
@@ -43,10 +42,4 @@ def index():
 @bp.get("/item")
 @roles_required(*ROLES)
 def item():
-    raw = request.args.get("scan", "")
-    found = find_item(db.session(), raw)
-    if found is None:
-        response = render_template("waste/_unknown.html", scan=raw[:200])
-    else:
-        response = render_template("waste/_item.html", item=waste_view(found), reasons=REASONS)
-    return response, 200, {"Vary": "HX-Request"}
+    return item_fragment("waste", waste_view, reasons=REASONS)
