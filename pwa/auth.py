@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from functools import wraps
 from typing import Callable
 
@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import db
 from .audit import record
-from .models import ApiToken, Device, LoginFailure, User, utcnow
+from .models import ApiToken, Device, LoginFailure, User, aware, utcnow
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -88,16 +88,11 @@ def token_from_request() -> ApiToken | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     found = db.session().scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip())))
-    if found is None or found.revoked_at is not None or _aware(found.expires_at) < utcnow():
+    if found is None or found.revoked_at is not None or aware(found.expires_at) < utcnow():
         return None
     if not found.user.active or found.device.revoked_at is not None:
         return None
     return found
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def signed_in_on(user: User, device_id: str) -> bool:

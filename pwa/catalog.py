@@ -7,12 +7,11 @@ it can drop them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from .models import Barcode, Counter, Location, ParLevel, Product, Receipt, StockLevel, Transfer, User
+from .models import Barcode, Counter, Location, ParLevel, Product, Receipt, StockLevel, Transfer, User, aware
 
 PAGE_SIZE = 5000
 
@@ -87,8 +86,8 @@ def stock_json(level: StockLevel) -> dict:
 
 def transfer_json(transfer: Transfer) -> dict:
     """An internal transfer to a department as Odoo last reported it; `lines` are units per product."""
-    def as_text(moment):  # SQLite keeps no zone; every time in the journal is UTC
-        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat() if moment else None
+    def as_text(moment):
+        return aware(moment).isoformat() if moment else None
     return {"name": transfer.name, "location": transfer.location.code, "requisition": transfer.requisition_id,
             "status": transfer.status, "lines": transfer.lines, "scheduled_at": as_text(transfer.scheduled_at),
             "done_at": as_text(transfer.done_at), "active": transfer.active}
@@ -96,9 +95,7 @@ def transfer_json(transfer: Transfer) -> dict:
 
 def receipt_json(receipt: Receipt) -> dict:
     """An open delivery from a supplier as Odoo last reported it; `lines` are units still expected per product."""
-    scheduled = receipt.scheduled_at
-    if scheduled is not None and scheduled.tzinfo is None:
-        scheduled = scheduled.replace(tzinfo=timezone.utc)
+    scheduled = aware(receipt.scheduled_at)
     return {"name": receipt.name, "origin": receipt.origin, "partner": receipt.partner,
             "location": receipt.location.code, "lines": receipt.lines,
             "scheduled_at": scheduled.isoformat() if scheduled else None, "active": receipt.active}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from . import db
 from .audit import record
 from .auth import signed_in_on
-from .models import FREEZING_STATUSES, RECEIVED, RESOLVED, Action, AuditEntry, CountSession, Location, User, utcnow
+from .models import (FREEZING_STATUSES, RECEIVED, RESOLVED, Action, AuditEntry, CountSession, Location, User, aware,
+                     utcnow)
 
 # The action types a freeze stops: every one that moves stock in or out of the counted shelf by hand.
 FROZEN_TYPES = frozenset({"issue", "return", "waste", "transfer_confirm"})
@@ -42,11 +43,6 @@ class Freeze:
     def as_json(self) -> dict:
         return {"session": self.session_id, "locations": list(self.location_codes),
                 "started_at": self.started_at.isoformat(), "blind": self.blind}
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def active_freezes(session: Session) -> dict[str, Freeze]:

@@ -14,7 +14,7 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select, text, update
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from .audit import record
 from .models import (NEEDS_ATTENTION, OPEN_STATUSES, RECEIVED, RESOLVED, RETRYING, STATUSES, SYNCED, SYNCING,
-                     VOIDED, Action, User, utcnow)
+                     VOIDED, Action, User, aware, utcnow)
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,6 @@ class QueuedAction:
 
 class SupervisorError(Exception):
     """A supervisor operation that does not apply to the action as it stands; the message says why."""
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back without their zone; every time in the journal is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 # Queue ownership

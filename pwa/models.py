@@ -13,6 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .db import Base
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without their zone; every time in the journal is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

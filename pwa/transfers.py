@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .catalog import stamp
 from .models import (OPEN_TRANSFER_STATUSES, TRANSFER_STATUSES, VOIDED, Action, Location, Product, Transfer,
-                     utcnow)
+                     aware, utcnow)
 
 # How long a requisition Odoo reports no transfer of counts as ordered, and a confirmation as done.
 AWAITED_DAYS = 14
@@ -34,11 +34,6 @@ class TransferReport:
     requisition: str | None = None  # the requisition action id its origin names
     scheduled_at: datetime | None = None
     done_at: datetime | None = None
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back without their zone; every time in the journal is UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def record_transfers(session: Session, reports: list[TransferReport], now: datetime | None = None) -> dict:
@@ -66,7 +61,7 @@ def record_transfers(session: Session, reports: list[TransferReport], now: datet
             counts["added"] += 1
         elif (row.location_id == location.id and row.requisition_id == report.requisition
               and row.status == report.status and row.lines == lines and row.active
-              and _utc(row.scheduled_at) == _utc(report.scheduled_at) and _utc(row.done_at) == _utc(report.done_at)):
+              and aware(row.scheduled_at) == aware(report.scheduled_at) and aware(row.done_at) == aware(report.done_at)):
             row.seen_at = now
             continue
         else:
@@ -142,7 +137,7 @@ def view(session: Session, transfer: Transfer) -> TransferView:
     return TransferView(name=transfer.name, location=transfer.location.code, location_name=transfer.location.name,
                         requisition=transfer.requisition_id, status=transfer.status,
                         status_label=STATUS_LABELS[transfer.status],
-                        scheduled_at=_utc(transfer.scheduled_at).isoformat() if transfer.scheduled_at else "", lines=lines)
+                        scheduled_at=aware(transfer.scheduled_at).isoformat() if transfer.scheduled_at else "", lines=lines)
 
 
 def open_transfers(session: Session, location_code: str) -> list[Transfer]:

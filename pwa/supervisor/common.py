@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from flask import Response, render_template, request
 from flask_login import current_user
 
+from ..models import aware
+
 # A cell a spreadsheet would run as a formula is written as text (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,12 +51,6 @@ def csv_response(filename: str, header: list[str], rows: list[list]) -> Response
         writer.writerow([csv_cell(value) for value in row])
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def age(moment: datetime | None, now: datetime | None = None) -> str:
