@@ -100,7 +100,7 @@ def test_offline_a_receipt_with_lots_is_received_by_scans_and_odoo_validates_it_
 
     context.set_offline(False)
     expect_pending(page, 0)
-    [received] = arrived(app, "receive", 1)
+    [received] = arrived(app, "receive", 1, timeout=30)
     assert received.user == "receiver" and received.location == "WH-STOCK"
     assert sorted(received.lines) == [("GLV-N-M", 200.0), ("SYR-10ML", 1.0), ("SYR-10ML", 100.0),
                                       ("SYR-10ML", 100.0)]
@@ -134,7 +134,8 @@ def test_what_came_over_the_receipt_goes_to_the_supervisor_and_an_expired_lot_is
     snap(page, "receive-expired")
     page.get_by_role("button", name="Receive", exact=True).click()
     expect(page.locator("#rcv-result")).to_contain_text("2 over or not on the receipt, passed to your supervisor")
-    main, extras = arrived(app, "receive", 2)
+    expect_pending(page, 0)
+    main, extras = arrived(app, "receive", 2, timeout=30)
     assert main.lines == [("GLV-N-M", 200.0)] and sorted(extras.lines) == [("BAN-5CM", 1.0), ("SYR-10ML", 100.0)]
     settle(runner, app)
     assert synced(app, main.id).status == "synced"
@@ -224,7 +225,7 @@ def test_two_counters_count_blind_during_a_freeze_reconciled_with_a_recount_and_
     # The ward tablet comes back online: the issue made before the freeze is accepted, and will be accounted for.
     ward.set_offline(False)
     expect_pending(nurse, 0)
-    [issue] = arrived(app, "issue", 1)
+    [issue] = arrived(app, "issue", 1, timeout=30)
     assert issue.status == "received"
 
     # Two counters, each on a tablet of their own, count blind.
@@ -248,7 +249,7 @@ def test_two_counters_count_blind_during_a_freeze_reconciled_with_a_recount_and_
     save_count(other, 2)
     expect_pending(counter, 0)
     expect_pending(other, 0)
-    assert len(arrived(app, "count", 2)) == 2
+    assert len(arrived(app, "count", 2, timeout=30)) == 2
 
     # Reconcile: gloves agree (30 + 20); bandages 10 against 18 (20, less the 2 issued before the count): recount;
     # the saline lot 25 against 40: approved.
