@@ -87,3 +87,11 @@ def test_fragment_request_after_sign_out_is_401_not_the_sign_in_page(client):
     assert response.status_code == 401
     assert "<form" not in response.get_data(as_text=True)
     assert client.get("/waste/item?scan=SYR-10ML").status_code == 302
+
+
+def test_a_page_fetched_to_warm_the_device_cache_leaves_the_flash_for_the_user(client):
+    sign_in(client, "nurse")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    warm = client.get("/login", headers={"X-Ward-Warm": "1"}).get_data(as_text=True)
+    assert "Signed out." not in warm
+    assert "Signed out." in client.get("/login").get_data(as_text=True)

@@ -73,7 +73,9 @@ async function warm(urls) {
   let login = null;
   for (const url of urls) {
     try {
-      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      // X-Ward-Warm: a copy for later, not a page anyone sees now, so it must not take the user's flash messages.
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store",
+                                          headers: { "X-Ward-Warm": "1" } });
       if (!isPage(response)) continue;
       login = response.headers.get("X-Ward-User") || login;
       await keep(new Request(url), response);
